@@ -1,0 +1,51 @@
+# The doors a person uses. `make html` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.polybook-installed
+POLYBOOK := $(BIN)/polybook
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup notebooks html pdf eval lib serve test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+notebooks: setup
+	$(POLYBOOK) build notebooks --framework all -j $(JOBS)
+
+html: setup
+	$(POLYBOOK) build html --framework all -j $(JOBS)
+
+pdf: setup
+	$(POLYBOOK) build pdf
+
+eval: setup
+	$(POLYBOOK) eval -j $(JOBS)
+
+lib: setup
+	$(POLYBOOK) lib
+
+serve: setup
+	$(POLYBOOK) serve
+
+lint: setup
+	$(BIN)/ruff check tools tests benchmarks
+	$(BIN)/ruff format --check tools tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench_notebooks.py
+
+clean:
+	rm -rf _build

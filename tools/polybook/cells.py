@@ -1,0 +1,345 @@
+"""Code cells: the fence's attributes, the ``#@tab`` header, markers and ``tab.selected``.
+
+Python code is analysed with :mod:`ast`, never by indentation: ``if tab.selected(...)`` chains
+are resolved per framework by replacing the statement's line range with the chosen branch.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import Diagnostics, Kind
+
+_HEADER = re.compile(r"^\s*(?:#\s*@tab|(?:#\s*)?%%tab)(?:\s+(?P<names>[\w, ]*?))?\s*$")
+_DROPPED_LINE = re.compile(r"^\s*(?:%load_ext\s+d2lbook\.tab|tab\.interact_select\((?P<selected>.*)\))\s*$")
+_MARKER_LINE = re.compile(r"^\s*#\s*@(hide|hide_code|hide_output)\s*$")
+_SAVE = re.compile(r"#\s*@save\b")
+_MAGIC = re.compile(r"^(\s*)[%!]")
+
+SAVABLE = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Assign,
+    ast.AnnAssign,
+)
+
+
+@dataclass(frozen=True)
+class FenceInfo:
+    """The info string of a fence: ``{.python .input  n=3}`` or ``python``."""
+
+    language: str
+    classes: tuple[str, ...]
+    attrs: tuple[tuple[str, str], ...]
+
+    @property
+    def executable(self) -> bool:
+        return "input" in self.classes
+
+    @property
+    def n(self) -> int | None:
+        value = dict(self.attrs).get("n")
+        return int(value) if value and value.isdigit() else None
+
+
+def parse_info(info: str) -> FenceInfo:
+    info = info.strip()
+    if not (info.startswith("{") and info.endswith("}")):
+        word = info.split()[0] if info else ""
+        return FenceInfo(word, (), ())
+    classes, attrs = [], []
+    for item in info[1:-1].split():
+        if item.startswith("."):
+            classes.append(item[1:])
+        elif "=" in item:
+            key, _, value = item.partition("=")
+            attrs.append((key, value.strip("\"'")))
+    language = classes[0] if classes and classes[0] != "input" else "python"
+    return FenceInfo(language, tuple(classes), tuple(attrs))
+
+
+@dataclass
+class CellHeader:
+    """What the first lines of a cell say about it."""
+
+    frameworks: tuple[str, ...] | None
+    """Frameworks named by ``#@tab``/``%%tab``; None without a header."""
+    body: list[str]
+    """The remaining lines, header and d2lbook set-up lines removed."""
+    first_line: int
+    """File line of ``body[0]``."""
+    hide: bool = False
+    hide_code: bool = False
+    hide_output: bool = False
+    tab_line: int = 0
+    """File line of the ``#@tab`` mark, when there is one."""
+    setup: bool = False
+    """Whether the cell held d2lbook's set-up lines (``%load_ext d2lbook.tab``)."""
+    selected: tuple[str, ...] | None = None
+    """Frameworks of the page, from ``tab.interact_select(...)``."""
+
+
+def read_header(lines: list[str], first_line: int) -> CellHeader:
+    """Split a cell's ``#@tab`` header and ``#@hide*`` markers from its code."""
+    frameworks: tuple[str, ...] | None = None
+    header = CellHeader(None, [], first_line)
+    body: list[str] = []
+    for index, line in enumerate(lines):
+        match = _HEADER.match(line) if frameworks is None else None
+        if match:  # d2lbook accepts the mark on any line of the cell; the first one counts
+            names = match.group("names") or "all"
+            frameworks = header.frameworks = tuple(n for n in re.split(r"[,\s]+", names) if n)
+            header.tab_line = first_line + index
+            if not body:
+                header.first_line += 1
+            continue
+        if not body and not line.strip():
+            header.first_line += 1
+            continue
+        marker = _MARKER_LINE.match(line)
+        if marker:
+            setattr(header, marker.group(1), True)
+            if not body:
+                header.first_line += 1
+            continue
+        dropped = _DROPPED_LINE.match(line)
+        if dropped:
+            header.setup = True
+            if dropped.group("selected") is not None:
+                header.selected = tuple(re.findall(r"[\w-]+", dropped.group("selected")))
+            if not body:
+                header.first_line += 1
+            continue
+        body.append(line)
+    while body and not body[-1].strip():
+        body.pop()
+    if header.setup and all(not line.strip() or line.lstrip().startswith("#") for line in body):
+        body = []  # d2lbook's set-up cell: nothing but comments is left of it
+    header.body = body
+    return header
+
+
+def resolve_frameworks(
+    names: Iterable[str],
+    known: tuple[str, ...],
+    diags: Diagnostics,
+    path: str,
+    line: int,
+    every: Iterable[str] | None = None,
+) -> frozenset[str]:
+    """Frameworks named in a tab header or ``:begin_tab:``.
+
+    ``all`` means ``every`` (the page's frameworks), by default every configured one.
+    """
+    chosen: set[str] = set()
+    for name in names:
+        key = name.strip().lower()
+        if key == "all":
+            chosen.update(known if every is None else every)
+        elif key in known:
+            chosen.add(key)
+        else:
+            diags.add(
+                Kind.FRAMEWORK_UNKNOWN,
+                f"unknown framework {name!r}; the book's frameworks are {', '.join(known)}",
+                path,
+                line,
+            )
+    return frozenset(chosen)
+
+
+def mask_magics(code: str) -> str:
+    """Code that :mod:`ast` can parse: IPython ``%magic`` and ``!shell`` lines become ``pass``.
+
+    Lines keep their numbers, so positions found in the masked code hold in the original.
+    """
+    return "\n".join(
+        _MAGIC.sub(lambda m: m.group(1) + "pass#", line) if _MAGIC.match(line) else line
+        for line in code.split("\n")
+    )
+
+
+def parse_python(code: str) -> ast.Module:
+    """:raises SyntaxError: when the code (magics masked) is not Python."""
+    return ast.parse(mask_magics(code))
+
+
+def _selected_names(test: ast.expr) -> list[str] | None:
+    """The framework names of a ``tab.selected(...)`` call, or None for any other test."""
+    if not (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "selected"
+        and isinstance(test.func.value, ast.Name)
+        and test.func.value.id == "tab"
+    ):
+        return None
+    names: list[str] = []
+    for arg in test.args:
+        items = arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]
+        names += [i.value.lower() for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+    return names
+
+
+def uses_tab_selected(code: str) -> bool:
+    return "tab.selected" in code
+
+
+def _branch(node: ast.If, framework: str) -> list[ast.stmt] | None:
+    """The statements that run for ``framework``; None if ``node`` is not a tab switch."""
+    names = _selected_names(node.test)
+    if names is None:
+        return None
+    if framework in names:
+        return node.body
+    if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+        chained = _branch(node.orelse[0], framework)
+        if chained is not None:
+            return chained
+    return node.orelse
+
+
+def _outer_switches(tree: ast.Module) -> list[ast.If]:
+    """``if tab.selected`` statements not nested inside another one."""
+    found: list[ast.If] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _selected_names(child.test) is not None:
+                found.append(child)
+            else:
+                visit(child)
+
+    visit(tree)
+    return found
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _dedent(lines: list[str], amount: int) -> list[str]:
+    out = []
+    for line in lines:
+        lead = _indent(line)
+        out.append(line[min(lead, amount) :] if line.strip() else "")
+    return out
+
+
+def resolve_tab_selected(code: str, framework: str) -> str:
+    """``code`` as ``framework`` runs it: each ``if tab.selected`` replaced by its taken branch.
+
+    :raises SyntaxError: when the code is not Python.
+    """
+    for _ in range(50):  # nested switches are resolved one level per round
+        tree = parse_python(code)
+        switches = _outer_switches(tree)
+        if not switches:
+            return code
+        lines = code.split("\n")
+        for node in sorted(switches, key=lambda n: n.lineno, reverse=True):
+            start, end = node.lineno - 1, (node.end_lineno or node.lineno)
+            indent = lines[start][: node.col_offset]
+            chosen = _branch(node, framework) or []
+            if chosen:
+                first, last = chosen[0], chosen[-1]
+                body = lines[first.lineno - 1 : last.end_lineno or last.lineno]
+                if first.lineno == node.lineno or (first.lineno - 1 == start and first.col_offset):
+                    body[0] = " " * first.col_offset + body[0][first.col_offset :]
+                body_indent = first.col_offset
+                replacement = [indent + line if line else "" for line in _dedent(body, body_indent)]
+            else:
+                replacement = []
+            if not replacement and _only_statement(tree, node):
+                replacement = [indent + "pass"]
+            lines[start:end] = replacement
+        code = "\n".join(lines)
+    return code
+
+
+def _only_statement(tree: ast.Module, target: ast.stmt) -> bool:
+    """Whether ``target`` is alone in its block, so removing it needs a ``pass``."""
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and target in block:
+                return len(block) == 1 and not isinstance(node, ast.Module)
+        if isinstance(node, ast.Try) and any(target in h.body and len(h.body) == 1 for h in node.handlers):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class SavedStatement:
+    """A top-level statement marked ``#@save``."""
+
+    node: ast.stmt
+    line: int
+    """Line of the statement in the cell (1-based, decorators included)."""
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _last_line(node: ast.stmt) -> int:
+    return int(node.end_lineno or node.lineno)
+
+
+def saved_statements(code: str, tree: ast.Module) -> tuple[list[SavedStatement], list[tuple[int, str]]]:
+    """The statements of a cell that ``#@save`` marks, and marked statements that cannot be saved.
+
+    As in d2lbook, a mark saves a run: the statement holding the mark (a trailing ``#@save``) or
+    the one after it (a ``#@save`` alone on its line), then each following statement that starts
+    on the very next line, for as long as the statements are one line long. So a mark above a
+    block of imports saves all of them, and a mark above a ``def`` saves that function alone.
+    """
+    lines = code.split("\n")
+    marks = [i + 1 for i, line in enumerate(lines) if _SAVE.search(line)]
+    body = tree.body
+    chosen: dict[int, ast.stmt] = {}
+    for mark in marks:
+        alone = lines[mark - 1].strip().startswith("#")
+        start = next(
+            (
+                i
+                for i, node in enumerate(body)
+                if (_first_line(node) > mark if alone else _first_line(node) <= mark <= _last_line(node))
+            ),
+            None,
+        )
+        if start is None:
+            continue
+        index = start
+        while True:
+            node = body[index]
+            chosen[index] = node
+            one_line = _first_line(node) == _last_line(node)
+            if not one_line or index + 1 >= len(body) or _first_line(body[index + 1]) != _last_line(node) + 1:
+                break
+            index += 1
+    saved: list[SavedStatement] = []
+    bad: list[tuple[int, str]] = []
+    for index in sorted(chosen):
+        node = chosen[index]
+        if isinstance(node, SAVABLE) or _is_guarded_import(node):
+            saved.append(SavedStatement(node, _first_line(node)))
+        else:
+            bad.append((_first_line(node), type(node).__name__))
+    return saved, bad
+
+
+def _is_guarded_import(node: ast.stmt) -> bool:
+    """``try: import x`` / ``except ImportError``: an import that tolerates absence."""
+    if isinstance(node, ast.Try):
+        return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Assign)) for s in node.body)
+    if isinstance(node, ast.If):  # e.g. ``if sys.platform == ...: import x``
+        return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Assign)) for s in node.body + node.orelse)
+    return False

@@ -1,0 +1,142 @@
+"""The ``polybook`` command line: parses arguments, calls the stages, prints, picks exit codes.
+
+It holds no logic of its own; every stage lives in a module of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .book import Book, load_book
+from .config import BookConfig, load_config
+from .errors import Diagnostics, PolybookError, SourceErrors
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", default=".", help="the book's root folder (default: .)")
+    parser.add_argument("--out", default=None, help="where generated files go (default: SOURCE/_build)")
+
+
+def _jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="polybook", description="Build a multi-framework, multilingual book."
+    )
+    parser.add_argument("--version", action="version", version=f"polybook {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build notebooks, html, pdf or all")
+    build.add_argument("target", choices=["notebooks", "html", "pdf", "all"])
+    build.add_argument("--lang", default=None, help="languages: en,ko or all")
+    build.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
+    build.add_argument("--no-exec", action="store_true", help="do not execute notebooks")
+    _jobs(build)
+    _common(build)
+
+    evaluate = sub.add_parser("eval", help="execute the notebooks (cached)")
+    evaluate.add_argument("--framework", default="all")
+    evaluate.add_argument("--explain", action="store_true")
+    evaluate.add_argument("--force", default=None, metavar="GLOB")
+    _jobs(evaluate)
+    _common(evaluate)
+
+    lib = sub.add_parser("lib", help="extract #@save blocks into the d2l package")
+    lib.add_argument("--check", action="store_true", help="exit 1 if d2l/ is out of date")
+    _common(lib)
+
+    translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
+    translate.add_argument("action", choices=["init", "sync", "status", "check", "import"])
+    translate.add_argument("lang", nargs="?")
+    translate.add_argument("paths", nargs="*")
+    translate.add_argument("--format", choices=["table", "json"], default="table")
+    translate.add_argument("--from", dest="from_dir", default=None)
+    _common(translate)
+
+    sub.add_parser("serve", help="live preview")
+    return parser
+
+
+def _out(config: BookConfig, out: str | None) -> Path:
+    return Path(out).resolve() if out else config.root / "_build"
+
+
+def report(diags: Diagnostics) -> None:
+    """Print every diagnostic of the run, errors and warnings, in file order."""
+    for diag in diags.sorted():
+        print(diag.format(), file=sys.stderr)
+    errors, warnings = len(diags.errors), len(diags.warnings)
+    if errors or warnings:
+        print(f"polybook: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def _load(args: argparse.Namespace) -> tuple[BookConfig, Book]:
+    config = load_config(args.source)
+    book = load_book(config, jobs=getattr(args, "jobs", 1))
+    report(book.diagnostics)
+    if book.diagnostics.errors:
+        raise SourceErrors(book.diagnostics.errors)
+    return config, book
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_notebooks
+
+    start = time.perf_counter()
+    config, book = _load(args)
+    frameworks = config.select_frameworks(args.framework)
+    out = _out(config, args.out)
+    result = build_notebooks(book, frameworks, out)
+    per_fw = ", ".join(f"{fw} {n}" for fw, n in result.notebooks.items())
+    missing = sum(s["missing"] for s in result.coverage["summary"].values())
+    print(
+        f"polybook: {len(book.pages)} pages -> notebooks ({per_fw}); "
+        f"{result.written} written, {result.unchanged} unchanged, {result.removed} stale removed; "
+        f"{missing} page x framework without code (reports/coverage.json) "
+        f"in {time.perf_counter() - start:.2f} s -> {out / 'notebooks'}"
+    )
+    if args.target in ("html", "pdf", "all"):
+        print(f"polybook: the {args.target} renderer comes later; the notebooks above are built.")
+    return EXIT_OK
+
+
+def cmd_pending(args: argparse.Namespace) -> int:
+    print(f"polybook {args.command}: not available yet in this version", file=sys.stderr)
+    return EXIT_USAGE
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "eval": cmd_pending,
+    "lib": cmd_pending,
+    "translate": cmd_pending,
+    "serve": cmd_pending,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SourceErrors as exc:
+        print(f"polybook: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except PolybookError as exc:
+        print(f"polybook: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The Document: one page of the book as a tree of located blocks.
+
+Every later stage (notebooks, the library, translations, the site) reads this and never the
+Markdown text again. Lines are 1-based and refer to the page's own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+TextKind = Literal[
+    "heading",
+    "paragraph",
+    "figure",
+    "list",
+    "table",
+    "math",
+    "blockquote",
+    "fence",
+    "html",
+    "rule",
+    "eval_rst",
+    "toc",
+]
+
+
+@dataclass(frozen=True)
+class Role:
+    """An inline mark such as ``:numref:`fig_x```, as written."""
+
+    name: str
+    target: str
+    raw: str
+    line: int
+
+
+@dataclass
+class TextBlock:
+    """A block of prose (a paragraph, heading, list, table, math or displayed code)."""
+
+    kind: TextKind
+    source: str
+    """The block's lines exactly as written, marks on their own lines excluded."""
+    line: int
+    end_line: int
+    frameworks: frozenset[str] | None = None
+    """Set inside a prose tab: the frameworks it is shown for. None: shown for all."""
+    tab_group: int | None = None
+    """Consecutive prose tabs share a group number (one tab set on the site)."""
+    label: str | None = None
+    width: str | None = None
+    height: str | None = None
+    caption: str | None = None
+    heading_level: int = 0
+    roles: tuple[Role, ...] = ()
+    images: tuple[tuple[str, int], ...] = ()
+    """Image targets with their lines."""
+    toc: tuple[str, ...] = ()
+    """For a ``toc`` block: the page names it lists."""
+    toc_options: tuple[tuple[str, str], ...] = ()
+
+    def shown_for(self, framework: str) -> bool:
+        return self.frameworks is None or framework in self.frameworks
+
+
+@dataclass
+class CodeCell:
+    """An executable ``.input`` cell, with its frameworks resolved."""
+
+    source: str
+    """The code, without its ``#@tab``/``%%tab`` header line."""
+    line: int
+    """Line of the first line of ``source`` in the page's file."""
+    fence_line: int
+    frameworks: frozenset[str]
+    n: int | None = None
+    save: bool = False
+    """Whether anything in the cell is marked ``#@save``."""
+    hide: bool = False
+    hide_code: bool = False
+    hide_output: bool = False
+    has_tab_selected: bool = False
+    tab_group: int | None = None
+    variants: dict[str, str] = field(default_factory=dict)
+    """Per framework, the code with ``tab.selected`` branches resolved (when they differ)."""
+
+    def code_for(self, framework: str) -> str:
+        return self.variants.get(framework, self.source)
+
+    def shown_for(self, framework: str) -> bool:
+        return framework in self.frameworks
+
+
+Block = TextBlock | CodeCell
+
+
+@dataclass
+class Document:
+    """One page: its blocks in order, with what it defines and refers to."""
+
+    name: str
+    """Page name: path relative to the pages folder, without ``.md``, with ``/``."""
+    path: Path
+    """The page's file."""
+    display_path: str
+    """The file as shown in diagnostics."""
+    blocks: list[Block] = field(default_factory=list)
+    title: str = ""
+
+    @property
+    def cells(self) -> list[CodeCell]:
+        return [b for b in self.blocks if isinstance(b, CodeCell)]
+
+    @property
+    def text_blocks(self) -> list[TextBlock]:
+        return [b for b in self.blocks if isinstance(b, TextBlock)]
+
+    def labels(self) -> list[tuple[str, int]]:
+        """Labels this page defines, with their lines."""
+        found = []
+        for block in self.text_blocks:
+            if block.label:
+                found.append((block.label, block.line))
+            found.extend((r.target, r.line) for r in block.roles if r.name in ("label", "eqlabel"))
+        return found
+
+    def references(self) -> list[Role]:
+        return [r for b in self.text_blocks for r in b.roles if r.name in ("numref", "ref", "eqref")]
+
+    def toc(self) -> list[tuple[str, int]]:
+        return [(entry, b.line) for b in self.text_blocks if b.kind == "toc" for entry in b.toc]
+
+    def frameworks_with_code(self) -> set[str]:
+        return {fw for cell in self.cells for fw in cell.frameworks}

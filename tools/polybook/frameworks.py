@@ -1,0 +1,76 @@
+"""Frameworks as data: adding one is a configuration change, not code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One deep-learning framework a book is written for."""
+
+    name: str
+    """Lower-case name used in ``#@tab``, ``:begin_tab:`` and paths."""
+    display: str
+    """Name shown to readers, e.g. on tabs."""
+    module: str
+    """Name of the library module: ``from d2l import <module> as d2l``."""
+    requirements: tuple[str, ...] = ()
+    """pip requirements of the framework's own environment."""
+    aliases: tuple[str, ...] = field(default=())
+    """Other spellings accepted in the source (case-insensitive)."""
+
+    @property
+    def kernel(self) -> str:
+        return f"polybook-{self.name}"
+
+
+BUILTIN: dict[str, Framework] = {
+    fw.name: fw
+    for fw in (
+        Framework(
+            "pytorch",
+            "PyTorch",
+            "torch",
+            ("torch==2.14.1", "torchvision==0.29.1"),
+            aliases=("torch",),
+        ),
+        Framework("tensorflow", "TensorFlow", "tensorflow", ("tensorflow-cpu",), aliases=("tf",)),
+        Framework("mxnet", "MXNet", "mxnet", ("mxnet==1.9.1", "numpy<1.24")),
+        Framework("jax", "JAX", "jax", ("jax", "jaxlib", "flax")),
+    )
+}
+
+
+def framework_from_spec(spec: str | dict[str, object]) -> Framework:
+    """A framework named by a built-in name or described by a mapping of its fields.
+
+    :raises ValueError: for an unknown name or a mapping without name, display or module.
+    """
+    if isinstance(spec, str):
+        key = spec.strip().lower()
+        for fw in BUILTIN.values():
+            if key == fw.name or key in fw.aliases:
+                return fw
+        known = ", ".join(BUILTIN)
+        raise ValueError(f"unknown framework {spec!r} (built in: {known}; or give a mapping)")
+    missing = [k for k in ("name", "display", "module") if k not in spec]
+    if missing:
+        raise ValueError(f"framework mapping lacks {', '.join(missing)}: {spec!r}")
+    return Framework(
+        name=str(spec["name"]).lower(),
+        display=str(spec["display"]),
+        module=str(spec["module"]),
+        requirements=tuple(str(r) for r in _items(spec.get("requirements"))),
+        aliases=tuple(str(a).lower() for a in _items(spec.get("aliases"))),
+    )
+
+
+def _items(value: object) -> list[object]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ValueError(f"expected a list, got {value!r}")

@@ -1,0 +1,117 @@
+"""Turn a Document's text blocks into MyST Markdown, the input of MyST-NB.
+
+d2l marks become their MyST equivalents: roles (``{numref}``, ``{eq}``, ``{cite:p}``), label
+targets (``(label)=``), figure and table directives, labelled ``$$`` equations, ``{toctree}`` and
+``{eval-rst}``. Slide marks are removed as d2lbook does for the book: ``[**x**]`` and ``(**x**)``
+keep ``x``; ``[~~x~~]`` and ``(~~x~~)`` are slide-only text and are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .document import TextBlock
+
+ROLE_TO_MYST = {
+    "numref": "numref",
+    "ref": "ref",
+    "eqref": "eq",
+    "cite": "cite:p",
+    "citet": "cite:t",
+}
+_CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
+_SLIDE_DROP = re.compile(r"\[~~.*?~~\]|\(~~.*?~~\)", re.S)
+_SLIDE_KEEP = re.compile(r"\[\*\*(.*?)\*\*\](?!\()|\(\*\*(.*?)\*\*\)", re.S)
+_SLIDE_LONE = re.compile(r"\[\*\*|\*\*\](?!\()|\(\*\*|\*\*\)|\[~~|~~\]|\(~~|~~\)")
+_FIGURE = re.compile(
+    r"!\[(?P<alt>(?:[^\]\\]|\\.|\](?!\())*)\]\(\s*(?P<src><[^>]*>|\S+)(?:\s+\"[^\"]*\")?\s*\)", re.S
+)
+_NO_SLIDE_MARKS = {"fence", "eval_rst", "toc", "html"}
+
+
+def strip_slide_marks(text: str) -> str:
+    """Remove d2lbook's slide marks, leaving inline code untouched."""
+    if "**" not in text and "~~" not in text:
+        return text
+    spans: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return f"\x00{len(spans) - 1}\x00"
+
+    masked = _CODE_SPAN.sub(hide, text)
+    masked = _SLIDE_DROP.sub("", masked)
+    masked = _SLIDE_KEEP.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), masked)
+    masked = _SLIDE_LONE.sub("", masked)
+    return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], masked)
+
+
+def _fence(body: str, head: str) -> str:
+    """A directive fence long enough not to be closed by backticks inside ``body``."""
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{head}\n{body}\n{ticks}" if body else f"{ticks}{head}\n{ticks}"
+
+
+def replace_roles(block: TextBlock) -> tuple[str, list[str]]:
+    """The block's text with its inline roles in MyST; also the labels that were inline."""
+    text, out, cursor, labels = block.source, [], 0, []
+    for role in block.roles:
+        index = text.find(role.raw, cursor)
+        if index < 0:
+            continue
+        out.append(text[cursor:index])
+        if role.name in ROLE_TO_MYST:
+            out.append(f"{{{ROLE_TO_MYST[role.name]}}}`{role.target}`")
+        elif role.name == "eqlabel":
+            out.append(f"({role.target})")
+        elif role.name == "label":
+            labels.append(role.target)
+        elif role.name == "bibliography":
+            out.append(_fence("", "{bibliography}"))
+        cursor = index + len(role.raw)
+    out.append(text[cursor:])
+    return "".join(out), labels
+
+
+def block_to_myst(block: TextBlock) -> str:
+    """One text block as MyST Markdown."""
+    if block.kind == "toc":
+        options = "\n".join(f":{k}:" + (f" {v}" if v else "") for k, v in block.toc_options)
+        body = "\n".join(filter(None, [options, "", *block.toc])) if options else "\n".join(block.toc)
+        return _fence(body, "{toctree}")
+    if block.kind == "eval_rst":
+        inner = block.source.split("\n")[1:-1]
+        return _fence("\n".join(inner).strip("\n"), "{eval-rst}")
+    text, inline_labels = replace_roles(block)
+    if block.kind not in _NO_SLIDE_MARKS:
+        text = strip_slide_marks(text)
+    label = block.label
+    if block.kind == "figure":
+        return _figure(text, block)
+    if block.kind == "math" and label:
+        if not re.search(r"\$\$\s*\([^)]*\)\s*$", text.rstrip()):
+            end = text.rfind("$$") + 2
+            text = f"{text[:end]} ({label}){text[end:]}"
+        label = None
+    if block.kind == "table" and (block.caption or label):
+        caption = strip_slide_marks(block.caption or "")
+        options = f":name: {label}\n" if label else ""
+        text = _fence(f"{options}\n{text}", "{table}" + (f" {caption}" if caption else ""))
+        label = None
+    targets = ([label] if label else []) + inline_labels
+    return "".join(f"({t})=\n" for t in targets) + text
+
+
+def _figure(text: str, block: TextBlock) -> str:
+    match = _FIGURE.search(text)
+    if not match:
+        return text
+    src = match.group("src").strip("<>")
+    caption = match.group("alt").strip()
+    options = [f":name: {block.label}"] if block.label else []
+    options += [f":{key}: {getattr(block, key)}" for key in ("width", "height") if getattr(block, key)]
+    body = "\n".join([*options, *(["", caption] if caption else [])])
+    if not caption and not block.label:
+        return _fence("\n".join(options), f"{{image}} {src}")
+    return _fence(body, f"{{figure}} {src}")

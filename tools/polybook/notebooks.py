@@ -1,0 +1,116 @@
+"""One Jupyter notebook per page and framework, made from the page's Document.
+
+The notebook holds the page's prose in MyST (that framework's prose tabs only) and that
+framework's code cells. Its metadata names the kernel ``polybook-<fw>`` and maps every cell to
+its ``path:line`` in the chapter file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .document import CodeCell, Document, TextBlock
+from .frameworks import Framework
+from .myst import block_to_myst
+
+NBFORMAT = 4
+NBFORMAT_MINOR = 5
+
+
+def _lines(text: str) -> list[str]:
+    """Notebook JSON's multi-line string form: a list of lines, each keeping its newline."""
+    return text.splitlines(keepends=True)
+
+
+def _tags(cell: CodeCell) -> list[str]:
+    tags = []
+    if cell.hide:
+        tags.append("remove-cell")
+    if cell.hide_code:
+        tags.append("remove-input")
+    if cell.hide_output:
+        tags.append("remove-output")
+    if cell.save:
+        tags.append("save")
+    return tags
+
+
+def has_code(doc: Document) -> bool:
+    return bool(doc.cells)
+
+
+def page_notebook(doc: Document, framework: Framework, source_name: str) -> dict[str, Any] | None:
+    """The notebook of ``doc`` for ``framework``; None when the page has code, but none for it.
+
+    A page without any code gets a notebook of prose for every framework.
+    """
+    fw = framework.name
+    if has_code(doc) and not any(c.shown_for(fw) for c in doc.cells):
+        return None
+    cells: list[dict[str, Any]] = []
+    source_map: list[str] = []
+    prose: list[str] = []
+    prose_line = 0
+
+    def flush() -> None:
+        nonlocal prose_line
+        text = "\n\n".join(p for p in prose if p.strip())
+        if text:
+            cells.append(
+                {"cell_type": "markdown", "id": f"md-{len(cells)}", "metadata": {}, "source": _lines(text)}
+            )
+            source_map.append(f"{source_name}:{prose_line}")
+        prose.clear()
+
+    for block in doc.blocks:
+        if isinstance(block, TextBlock):
+            if block.shown_for(fw):
+                if not prose:
+                    prose_line = block.line
+                prose.append(block_to_myst(block))
+            continue
+        if not block.shown_for(fw):
+            continue
+        flush()
+        metadata: dict[str, Any] = {}
+        tags = _tags(block)
+        if tags:
+            metadata["tags"] = tags
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"code-{len(cells)}",
+                "metadata": metadata,
+                "execution_count": None,
+                "outputs": [],
+                "source": _lines(block.code_for(fw)),
+            }
+        )
+        source_map.append(f"{source_name}:{block.line}")
+    flush()
+    return {
+        "nbformat": NBFORMAT,
+        "nbformat_minor": NBFORMAT_MINOR,
+        "metadata": {
+            "kernelspec": {
+                "name": framework.kernel,
+                "display_name": f"{framework.display} (polybook)",
+                "language": "python",
+            },
+            "language_info": {"name": "python"},
+            "polybook": {
+                "page": doc.name,
+                "framework": fw,
+                "title": doc.title,
+                "source": source_name,
+                "source_map": source_map,
+            },
+        },
+        "cells": cells,
+    }
+
+
+def dumps(notebook: dict[str, Any]) -> str:
+    """Serialise as nbformat does (sorted keys, one-space indent), deterministic to the byte."""
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
