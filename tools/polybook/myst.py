@@ -20,6 +20,7 @@ ROLE_TO_MYST = {
     "citet": "cite:t",
 }
 _CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
+_BOLD_LINK = re.compile(r"\[\*\*(?:(?!\*\*\]).)*\*\*\]\(", re.S)
 _SLIDE_DROP = re.compile(r"\[~~.*?~~\]|\(~~.*?~~\)", re.S)
 _SLIDE_KEEP = re.compile(r"\[\*\*(.*?)\*\*\](?!\()|\(\*\*(.*?)\*\*\)", re.S)
 _SLIDE_LONE = re.compile(r"\[\*\*|\*\*\](?!\()|\(\*\*|\*\*\)|\[~~|~~\]|\(~~|~~\)")
@@ -39,11 +40,13 @@ def strip_slide_marks(text: str) -> str:
         spans.append(match.group(0))
         return f"\x00{len(spans) - 1}\x00"
 
-    masked = _CODE_SPAN.sub(hide, text)
+    masked = _BOLD_LINK.sub(hide, _CODE_SPAN.sub(hide, text))
     masked = _SLIDE_DROP.sub("", masked)
     masked = _SLIDE_KEEP.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), masked)
     masked = _SLIDE_LONE.sub("", masked)
-    return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], masked)
+    for _ in range(2):  # a bold link may hold a code span
+        masked = re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], masked)
+    return masked
 
 
 def _fence(body: str, head: str) -> str:
@@ -78,14 +81,14 @@ def block_to_myst(block: TextBlock) -> str:
     """One text block as MyST Markdown."""
     if block.kind == "toc":
         options = "\n".join(f":{k}:" + (f" {v}" if v else "") for k, v in block.toc_options)
-        body = "\n".join(filter(None, [options, "", *block.toc])) if options else "\n".join(block.toc)
+        body = "\n".join([options, "", *block.toc] if options else block.toc)
         return _fence(body, "{toctree}")
     if block.kind == "eval_rst":
         inner = block.source.split("\n")[1:-1]
         return _fence("\n".join(inner).strip("\n"), "{eval-rst}")
     text, inline_labels = replace_roles(block)
     if block.kind not in _NO_SLIDE_MARKS:
-        text = strip_slide_marks(text)
+        text = strip_slide_marks(text).strip("\n")
     label = block.label
     if block.kind == "figure":
         return _figure(text, block)
@@ -100,7 +103,7 @@ def block_to_myst(block: TextBlock) -> str:
         text = _fence(f"{options}\n{text}", "{table}" + (f" {caption}" if caption else ""))
         label = None
     targets = ([label] if label else []) + inline_labels
-    return "".join(f"({t})=\n" for t in targets) + text
+    return "".join(f"({t})=\n" for t in targets) + text.strip("\n")
 
 
 def _figure(text: str, block: TextBlock) -> str:
