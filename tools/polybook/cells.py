@@ -147,7 +147,7 @@ def resolve_frameworks(
         else:
             diags.add(
                 Kind.FRAMEWORK_UNKNOWN,
-                f"unknown framework {name!r}; the book's frameworks are {', '.join(known)}",
+                f"unknown framework {name.strip()!r}; the book's frameworks are {', '.join(known)}",
                 path,
                 line,
             )
@@ -191,18 +191,44 @@ def uses_tab_selected(code: str) -> bool:
     return "tab.selected" in code
 
 
-def _branch(node: ast.If, framework: str) -> list[ast.stmt] | None:
-    """The statements that run for ``framework``; None if ``node`` is not a tab switch."""
+@dataclass(frozen=True)
+class _Branch:
+    """The branch of a tab switch that a framework takes."""
+
+    body: list[ast.stmt]
+    header_line: int
+    """Line (1-based) of the branch's ``if``/``elif``/``else`` header, where its test ends."""
+
+
+def _else_line(lines: list[str], node: ast.If) -> int:
+    """Line of the ``else:`` of ``node``, found between the end of its body and the else-body."""
+    after = node.body[-1].end_lineno or node.body[-1].lineno
+    for number in range(after + 1, node.orelse[0].lineno + 1):
+        text = lines[number - 1].lstrip()
+        if text.startswith("else") and text[4:].lstrip().startswith(":"):
+            return number
+    return node.orelse[0].lineno
+
+
+def _branch(node: ast.If, framework: str, lines: list[str]) -> _Branch | None:
+    """The branch ``framework`` takes; None if ``node`` is not a tab switch."""
     names = _selected_names(node.test)
     if names is None:
         return None
     if framework in names:
-        return node.body
+        return _Branch(node.body, node.test.end_lineno or node.lineno)
+    if not node.orelse:
+        return _Branch([], node.lineno)
     if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
-        chained = _branch(node.orelse[0], framework)
-        if chained is not None:
-            return chained
-    return node.orelse
+        nested = node.orelse[0]
+        is_elif = lines[nested.lineno - 1][nested.col_offset :].startswith("elif")
+        if is_elif:
+            chained = _branch(nested, framework, lines)
+            if chained is not None:
+                return chained
+            # an `elif` on another condition: it becomes a plain `if` in the taken branch
+            return _Branch([nested], nested.lineno - 1)
+    return _Branch(node.orelse, _else_line(lines, node))
 
 
 def _outer_switches(tree: ast.Module) -> list[ast.If]:
@@ -246,21 +272,27 @@ def resolve_tab_selected(code: str, framework: str) -> str:
         for node in sorted(switches, key=lambda n: n.lineno, reverse=True):
             start, end = node.lineno - 1, (node.end_lineno or node.lineno)
             indent = lines[start][: node.col_offset]
-            chosen = _branch(node, framework) or []
-            if chosen:
-                first, last = chosen[0], chosen[-1]
-                body = lines[first.lineno - 1 : last.end_lineno or last.lineno]
-                if first.lineno == node.lineno or (first.lineno - 1 == start and first.col_offset):
-                    body[0] = " " * first.col_offset + body[0][first.col_offset :]
-                body_indent = first.col_offset
-                replacement = [indent + line if line else "" for line in _dedent(body, body_indent)]
-            else:
-                replacement = []
+            branch = _branch(node, framework, lines)
+            replacement = _branch_lines(lines, branch, indent) if branch and branch.body else []
             if not replacement and _only_statement(tree, node):
                 replacement = [indent + "pass"]
             lines[start:end] = replacement
         code = "\n".join(lines)
     return code
+
+
+def _branch_lines(lines: list[str], branch: _Branch, indent: str) -> list[str]:
+    """The branch's lines, comments above its first statement included, re-indented to ``indent``."""
+    first, last = branch.body[0], branch.body[-1]
+    end = last.end_lineno or last.lineno
+    if first.lineno == branch.header_line:  # `if x: y` or `else: y` on one line
+        body = [" " * first.col_offset + lines[first.lineno - 1][first.col_offset :]]
+        body += lines[first.lineno : end]
+    else:
+        body = lines[branch.header_line : end]
+    if body[0][first.col_offset :].startswith("elif"):  # an `elif` on another test opens the branch
+        body[0] = body[0][: first.col_offset] + body[0][first.col_offset + 2 :]
+    return [indent + line if line else "" for line in _dedent(body, first.col_offset)]
 
 
 def _only_statement(tree: ast.Module, target: ast.stmt) -> bool:
@@ -332,8 +364,25 @@ def saved_statements(code: str, tree: ast.Module) -> tuple[list[SavedStatement],
         if isinstance(node, SAVABLE) or _is_guarded_import(node):
             saved.append(SavedStatement(node, _first_line(node)))
         else:
-            bad.append((_first_line(node), type(node).__name__))
+            bad.append((_first_line(node), _describe(node)))
     return saved, bad
+
+
+def _describe(node: ast.stmt) -> str:
+    """How a statement is called in a message: "an expression", "a for loop"."""
+    words = {
+        "Expr": "an expression",
+        "For": "a for loop",
+        "AsyncFor": "a for loop",
+        "While": "a while loop",
+        "If": "an if statement",
+        "With": "a with statement",
+        "Try": "a try statement",
+        "AugAssign": "an augmented assignment",
+        "Delete": "a del statement",
+        "Assert": "an assert statement",
+    }
+    return words.get(type(node).__name__, f"a {type(node).__name__} statement")
 
 
 def _is_guarded_import(node: ast.stmt) -> bool:

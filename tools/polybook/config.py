@@ -307,6 +307,8 @@ def docs_table() -> str:
     rows = ["| conf.py | config.ini | default | meaning |", "|---|---|---|---|"]
     for f in _options():
         ini = ".".join(f.metadata["ini"]) if f.metadata["ini"] else ""
-        default = f.default if f.default is not dataclasses.MISSING else "(see text)"
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+        if isinstance(default, tuple) and all(isinstance(d, Framework) for d in default):
+            default = [fw.name for fw in default]
         rows.append(f"| `{f.metadata['conf']}` | {ini} | `{default!r}` | {f.metadata['help']} |")
     return "\n".join(rows)

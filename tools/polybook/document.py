@@ -50,6 +50,8 @@ class TextBlock:
     tab_group: int | None = None
     """Consecutive prose tabs share a group number (one tab set on the site)."""
     label: str | None = None
+    label_line: int = 0
+    """Line of the ``:label:`` mark (0: the label came with the block, as ``$$ (x)``)."""
     width: str | None = None
     height: str | None = None
     caption: str | None = None
@@ -59,6 +61,7 @@ class TextBlock:
     """Image targets with their lines."""
     toc: tuple[str, ...] = ()
     """For a ``toc`` block: the page names it lists."""
+    toc_lines: tuple[int, ...] = ()
     toc_options: tuple[tuple[str, str], ...] = ()
 
     def shown_for(self, framework: str) -> bool:
@@ -122,7 +125,7 @@ class Document:
         found = []
         for block in self.text_blocks:
             if block.label:
-                found.append((block.label, block.line))
+                found.append((block.label, block.label_line or block.line))
             found.extend((r.target, r.line) for r in block.roles if r.name in ("label", "eqlabel"))
         return found
 
@@ -130,7 +133,12 @@ class Document:
         return [r for b in self.text_blocks for r in b.roles if r.name in ("numref", "ref", "eqref")]
 
     def toc(self) -> list[tuple[str, int]]:
-        return [(entry, b.line) for b in self.text_blocks if b.kind == "toc" for entry in b.toc]
+        return [
+            (entry, line)
+            for b in self.text_blocks
+            if b.kind == "toc"
+            for entry, line in zip(b.toc, b.toc_lines, strict=True)
+        ]
 
     def frameworks_with_code(self) -> set[str]:
         return {fw for cell in self.cells for fw in cell.frameworks}

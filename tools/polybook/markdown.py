@@ -110,7 +110,7 @@ def parser() -> MarkdownIt:
     """The one markdown-it instance of polybook (CommonMark, tables, $-math, d2l marks)."""
     md = MarkdownIt("commonmark").enable("table")
     dollarmath_plugin(md, allow_labels=True, allow_space=True, allow_digits=True, double_inline=True)
-    md.block.ruler.before("paragraph", "d2l_mark", _mark_line, {"alt": ["paragraph", "list"]})
+    md.block.ruler.before("paragraph", "d2l_mark", _mark_line, {"alt": ["paragraph", "list", "blockquote"]})
     md.block.ruler.before("paragraph", "d2l_caption", _caption_line)
     md.inline.ruler.before("backticks", "d2l_role", _role)
     return md

@@ -165,7 +165,7 @@ class PageParser:
             block.caption = self.caption[0]
             self.caption = None
         if self.pending_label is not None:
-            block.label = self.pending_label[0]
+            block.label, block.label_line = self.pending_label
             self.pending_label = None
         self.add(block)
 
@@ -199,19 +199,20 @@ class PageParser:
         block = TextBlock(kind, self.source(start, end), start + 1, end)
         if info.language == "toc":
             block.kind = "toc"
-            options, entries = [], []
-            for raw in token.content.split("\n"):
+            options, entries, lines = [], [], []
+            for offset, raw in enumerate(token.content.split("\n")):
                 item = raw.strip()
                 if item.startswith(":") and item.count(":") >= 2:
                     key, _, value = item[1:].partition(":")
                     options.append((key.strip(), value.strip()))
                 elif item:
                     entries.append(item)
-            block.toc, block.toc_options = tuple(entries), tuple(options)
+                    lines.append(start + 2 + offset)
+            block.toc, block.toc_lines, block.toc_options = tuple(entries), tuple(lines), tuple(options)
         elif info.language == "eval_rst":
             block.kind = "eval_rst"
         if self.pending_label is not None:
-            block.label, _ = self.pending_label
+            block.label, block.label_line = self.pending_label
             self.pending_label = None
         self.add(block)
 
@@ -280,8 +281,7 @@ class PageParser:
                         reported.add(line)
                         self.error(
                             Kind.SAVE_TARGET,
-                            f"#@save marks a {what} statement; only def, class, import "
-                            "and assignment can be saved",
+                            f"#@save marks {what}; only def, class, import and assignment can be saved",
                             line,
                         )
 
@@ -346,7 +346,7 @@ class PageParser:
                     f"label {label!r} follows a block that already has label {target.label!r}",
                     line,
                 )
-            self.blocks.append(TextBlock("paragraph", "", line, line, label=label))
+            self.blocks.append(TextBlock("paragraph", "", line, line, label=label, label_line=line))
             return
         if eq and target.kind == "paragraph" and "$$" in target.source:
             target.kind = "math"  # e.g. a `$$` equation wrapped in slide marks
@@ -358,7 +358,7 @@ class PageParser:
                 f"label {label!r} follows a {target.kind}, not a heading, figure, table or equation",
                 line,
             )
-        target.label = label
+        target.label, target.label_line = label, line
 
 
 def _is_figure(children: list[Token]) -> bool:
