@@ -115,17 +115,16 @@ def test_tab_names_are_lowered_by_resolve_frameworks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("names", "every", "expected"),
+    ("names", "expected"),
     [
-        (["all"], None, {"pytorch", "tensorflow", "mxnet"}),
-        (["all"], ("mxnet", "pytorch"), {"mxnet", "pytorch"}),
-        (["ALL"], None, {"pytorch", "tensorflow", "mxnet"}),
-        (["MXNet", " pytorch "], None, {"mxnet", "pytorch"}),
+        (["all"], {"pytorch", "tensorflow", "mxnet"}),
+        (["ALL"], {"pytorch", "tensorflow", "mxnet"}),
+        (["MXNet", " pytorch "], {"mxnet", "pytorch"}),
     ],
 )
-def test_resolve_frameworks(names: list[str], every: tuple[str, ...] | None, expected: set[str]) -> None:
+def test_resolve_frameworks(names: list[str], expected: set[str]) -> None:
     diags = Diagnostics()
-    assert resolve_frameworks(names, FRAMEWORKS, diags, "page.md", 3, every=every) == frozenset(expected)
+    assert resolve_frameworks(names, FRAMEWORKS, diags, "page.md", 3) == frozenset(expected)
     assert len(diags) == 0
 
 

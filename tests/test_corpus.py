@@ -25,18 +25,19 @@ _MAGIC_TAB = re.compile(r"%%tab +([\w, ]+)")
 def independent_count(root: Path) -> Counter[tuple[str, str]]:
     """Code cells per (framework, page), counted by a line scanner written apart from the parser.
 
-    It follows d2lbook's rules: a fence with class ``.input`` is a cell; its framework comes from
-    ``#@tab``/``%%tab`` anywhere in it, else the page's first framework; ``all`` means the page's
-    frameworks (``tab.interact_select``); d2lbook's ``%load_ext d2lbook.tab`` cell and empty
-    cells are not cells.
+    It follows d2lbook's rules: a fence with class ``.input`` is a cell; its frameworks come from
+    ``#@tab``/``%%tab`` anywhere in it (``all``: every one), else the page's first framework;
+    d2lbook's ``%load_ext d2lbook.tab`` cell and empty cells are not cells. A page that lists its
+    frameworks (``tab.interact_select``) is offered in those and in any a cell names explicitly.
     """
     counts: Counter[tuple[str, str]] = Counter()
     for path in root.rglob("*.md"):
         page = path.relative_to(root).as_posix()[:-3]
         text = path.read_text(encoding="utf-8")
         select = re.search(r"tab\.interact_select\((.*)\)", text)
-        page_tabs = [t for t in TABS if select and t in re.findall(r"\w+", select.group(1))] or list(TABS)
+        offered = set(re.findall(r"\w+", select.group(1))) if select else set(TABS)
         lines = text.split("\n")
+        per_fw: Counter[str] = Counter()
         i = 0
         while i < len(lines):
             fence = _FENCE.match(lines[i])
@@ -51,9 +52,16 @@ def independent_count(root: Path) -> Counter[tuple[str, str]]:
             if "%load_ext d2lbook.tab" in body or not body.strip():
                 continue
             mark = _TAB.search(body) or _MAGIC_TAB.search(body)
-            names = [n.strip().lower() for n in mark.group(1).split(",")] if mark else [page_tabs[0]]
-            for name in page_tabs if "all" in names else names:
-                counts[(name, page)] += 1
+            default = next(t for t in TABS if t in offered)
+            names = [n.strip().lower() for n in mark.group(1).split(",")] if mark else [default]
+            if "all" in names:
+                names = list(TABS)
+            else:
+                offered.update(names)
+            per_fw.update(names)
+        for name, n in per_fw.items():
+            if name in offered:
+                counts[(name, page)] += n
     return counts
 
 

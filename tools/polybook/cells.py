@@ -126,22 +126,14 @@ def read_header(lines: list[str], first_line: int) -> CellHeader:
 
 
 def resolve_frameworks(
-    names: Iterable[str],
-    known: tuple[str, ...],
-    diags: Diagnostics,
-    path: str,
-    line: int,
-    every: Iterable[str] | None = None,
+    names: Iterable[str], known: tuple[str, ...], diags: Diagnostics, path: str, line: int
 ) -> frozenset[str]:
-    """Frameworks named in a tab header or ``:begin_tab:``.
-
-    ``all`` means ``every`` (the page's frameworks), by default every configured one.
-    """
+    """Frameworks named in a tab header or ``:begin_tab:``; ``all`` means every configured one."""
     chosen: set[str] = set()
     for name in names:
         key = name.strip().lower()
         if key == "all":
-            chosen.update(known if every is None else every)
+            chosen.update(known)
         elif key in known:
             chosen.add(key)
         else:

@@ -53,6 +53,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     lib = sub.add_parser("lib", help="extract #@save blocks into the d2l package")
     lib.add_argument("--check", action="store_true", help="exit 1 if d2l/ is out of date")
+    _jobs(lib)
     _common(lib)
 
     translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
@@ -110,6 +111,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lib(args: argparse.Namespace) -> int:
+    from .fsutil import write_text
+    from .library import build_library, diff_summary, library_paths
+
+    config, book = _load(args)
+    diags = Diagnostics()
+    out = Path(args.out).resolve() if args.out else None
+    texts = {fw.name: build_library(book, fw, diags) for fw in config.frameworks}
+    report(diags)
+    if diags.errors:
+        raise SourceErrors(diags.errors)
+    paths = library_paths(book, out)
+    if args.check:
+        stale = [
+            diff_summary(paths[name], text)
+            for name, text in texts.items()
+            if not paths[name].is_file() or paths[name].read_text(encoding="utf-8") != text
+        ]
+        for summary in stale:
+            print(summary, file=sys.stderr)
+        if stale:
+            print("polybook lib --check: the library is out of date; run `polybook lib`", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"polybook lib --check: {len(texts)} module(s) up to date")
+        return EXIT_OK
+    for name, text in texts.items():
+        changed = write_text(paths[name], text)
+        print(f"polybook lib: {paths[name]} {'written' if changed else 'unchanged'}")
+    return EXIT_OK
+
+
 def cmd_pending(args: argparse.Namespace) -> int:
     print(f"polybook {args.command}: not available yet in this version", file=sys.stderr)
     return EXIT_USAGE
@@ -118,7 +150,7 @@ def cmd_pending(args: argparse.Namespace) -> int:
 COMMANDS = {
     "build": cmd_build,
     "eval": cmd_pending,
-    "lib": cmd_pending,
+    "lib": cmd_lib,
     "translate": cmd_pending,
     "serve": cmd_pending,
 }

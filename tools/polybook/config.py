@@ -78,7 +78,8 @@ def _pairs(text: str) -> tuple[tuple[str, str], ...]:
             src, dst = (s.strip() for s in item.split("->", 1))
         else:
             src = dst = item
-        pairs.append((src.rstrip("("), dst))
+        # d2l-en's own config.ini writes `exp(`: a stray parenthesis d2lbook tolerates
+        pairs.append((src.rstrip("( "), dst.rstrip("( ")))
     return tuple(pairs)
 
 

@@ -111,6 +111,9 @@ class Document:
     """The file as shown in diagnostics."""
     blocks: list[Block] = field(default_factory=list)
     title: str = ""
+    frameworks: tuple[str, ...] = ()
+    """The frameworks the page is offered in (all configured ones unless the page narrows them
+    with d2lbook's ``tab.interact_select``); cells marked ``all`` still go to every library."""
 
     @property
     def cells(self) -> list[CodeCell]:

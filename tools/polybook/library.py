@@ -179,7 +179,8 @@ class LibraryBuilder:
             if bound == name:
                 self._report(
                     Kind.SAVE_DUPLICATE,
-                    f"{name!r} is imported again ({imp!r}); it replaces {other!r} from {other_where}",
+                    f"{name!r} is imported again in the {self.framework.display} library ({imp!r}); "
+                    f"it replaces {other!r} from {other_where}",
                     path,
                     line,
                 )
@@ -200,7 +201,8 @@ class LibraryBuilder:
             for old in [b for b in self.blocks if b.name == name and b.kind in ("def", "class")]:
                 self._report(
                     Kind.SAVE_DUPLICATE,
-                    f"{name!r} is saved again; this one replaces the one at {old.where}",
+                    f"{name!r} is saved again in the {self.framework.display} library; "
+                    f"this one replaces the one at {old.where}",
                     path,
                     line,
                 )
@@ -240,10 +242,8 @@ class LibraryBuilder:
             "",
         ]
         out += sorted(self.imports, key=_import_sort_key)
-        for block in self.blocks:
-            out += ["", "", f"# {block.where}", block.source]
-            for _, method, method_where in block.methods:
-                out += ["", f"    # {method_where}", _indent(method, "    ")]
+        # Aliases come right after the imports: saved classes use them as bases
+        # (`class Module(d2l.nn_Module)`), and a saved function of the same name wins over them.
         if aliases is not None and (aliases.simple_alias or aliases.fluent_alias or aliases.alias):
             out += ["", "", f"# Aliases from the configuration (library-{self.framework.name})"]
             lib = aliases.lib_name or self.framework.module
@@ -252,6 +252,10 @@ class LibraryBuilder:
                 f"{a} = lambda x, *args, **kwargs: x.{b}(*args, **kwargs)" for a, b in aliases.fluent_alias
             ]
             out += [f"{a} = {b}" for a, b in aliases.alias]
+        for block in self.blocks:
+            out += ["", "", f"# {block.where}", block.source]
+            for _, method, method_where in block.methods:
+                out += ["", f"    # {method_where}", _indent(method, "    ")]
         return "\n".join(out).rstrip() + "\n"
 
 

@@ -41,12 +41,11 @@ def has_code(doc: Document) -> bool:
 
 
 def page_notebook(doc: Document, framework: Framework, source_name: str) -> dict[str, Any] | None:
-    """The notebook of ``doc`` for ``framework``; None when the page has code, but none for it.
-
-    A page without any code gets a notebook of prose for every framework.
+    """The notebook of ``doc`` for ``framework``; None when the page is not offered in it, or has
+    code, but none for it. A page without any code gets a notebook of prose for every framework.
     """
     fw = framework.name
-    if has_code(doc) and not any(c.shown_for(fw) for c in doc.cells):
+    if fw not in doc.frameworks or (has_code(doc) and not any(c.shown_for(fw) for c in doc.cells)):
         return None
     cells: list[dict[str, Any]] = []
     source_map: list[str] = []

@@ -78,8 +78,10 @@ class PageParser:
         self.lines = text.split("\n")
         self.doc = Document(name=name, path=path, display_path=display_path)
         self.frameworks = frameworks
-        self.page_frameworks = frameworks
-        """The page's own frameworks: d2lbook's ``tab.interact_select(...)`` may narrow them."""
+        self.selected: tuple[str, ...] | None = None
+        """Frameworks named by d2lbook's ``tab.interact_select(...)``, if the page has it."""
+        self.named: set[str] = set()
+        """Frameworks named explicitly (not through ``all``) by a cell's tab mark."""
         self.diags = diags
         self.tab: _TabState | None = None
         self.tab_groups = 0
@@ -122,6 +124,12 @@ class PageParser:
             self.error(Kind.MARK_ORPHAN, "table caption is not followed by a table", self.caption[1])
         if self.pending_label is not None:
             self.attach_label(*self.pending_label, force_previous=True)
+        if self.selected is not None:
+            # `tab.interact_select` lists the page's frameworks; d2l-en sometimes forgets one
+            # that the page has cells for, so frameworks named by a cell count too.
+            self.doc.frameworks = tuple(f for f in self.frameworks if f in self.selected or f in self.named)
+        else:
+            self.doc.frameworks = self.frameworks
         for block in self.doc.text_blocks:
             if block.kind == "heading":
                 self.doc.title = _heading_text(block.source)
@@ -227,20 +235,18 @@ class PageParser:
             selected = cellmod.resolve_frameworks(
                 header.selected, self.frameworks, self.diags, self.doc.display_path, fence_line + 1
             )
-            self.page_frameworks = tuple(fw for fw in self.frameworks if fw in selected) or self.frameworks
+            self.selected = tuple(fw for fw in self.frameworks if fw in selected)
         if not header.body:
             return  # d2lbook's `%load_ext d2lbook.tab` set-up cell, or an empty cell
         if header.frameworks is None:
-            frameworks = frozenset({self.page_frameworks[0]})
+            frameworks = frozenset({(self.selected or self.frameworks)[0]})
+            self.named |= frameworks
         else:
             frameworks = cellmod.resolve_frameworks(
-                header.frameworks,
-                self.frameworks,
-                self.diags,
-                self.doc.display_path,
-                header.tab_line,
-                every=self.page_frameworks,
+                header.frameworks, self.frameworks, self.diags, self.doc.display_path, header.tab_line
             )
+            if "all" not in (n.lower() for n in header.frameworks):
+                self.named |= frameworks
         code = "\n".join(header.body)
         cell = CodeCell(
             source=code,
