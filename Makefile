@@ -8,10 +8,14 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup notebooks html pdf eval lib serve test lint typecheck bench clean
 
+REFERENCE := $(VENV)/reference
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# d2l-en's published library, the reference the tests compare our extraction with
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(REFERENCE) d2l==1.0.3
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -42,10 +46,12 @@ typecheck: setup
 	$(BIN)/mypy
 
 test: lint typecheck
+	$(POLYBOOK) lib --check
 	$(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/bench_library.py
 
 clean:
 	rm -rf _build

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from polybook.cli import main
 from polybook.fsutil import write_text
 

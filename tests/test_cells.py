@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 import pytest
+
 from polybook.cells import (
     CellHeader,
     FenceInfo,

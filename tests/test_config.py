@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polybook import docs
 from polybook.config import load_config
 from polybook.errors import ConfigError

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from polybook.cli import main
 
 TABS = ("pytorch", "mxnet", "jax", "tensorflow")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from polybook.cli import main
 from polybook.errors import Kind, Severity
 

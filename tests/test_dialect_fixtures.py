@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polybook.errors import Diagnostics
 from polybook.frameworks import BUILTIN
 from polybook.notebooks import page_notebook
