@@ -12,10 +12,10 @@ REFERENCE := $(VENV)/reference
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test]'
 	@# d2l-en's published library, the reference the tests compare our extraction with
-	$(BIN)/python -m pip download --quiet --no-deps --dest $(REFERENCE) d2l==1.0.3
+	$(BIN)/python -m pip download --quiet --quiet --no-deps --dest $(REFERENCE) d2l==1.0.3
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -55,32 +55,32 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
-        pytest.param(["x = 1"], CellHeader(None, ["x = 1"], 10), id="no-header"),
-        pytest.param(["#@tab all", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10), id="tab-all"),
-        pytest.param(["#@tab", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10), id="tab-bare"),
+        pytest.param(["x = 1"], CellHeader(None, ["x = 1"], 10, lines=[10]), id="no-header"),
+        pytest.param(["#@tab all", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-all"),
+        pytest.param(["#@tab", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-bare"),
         pytest.param(
             ["#@tab pytorch, mxnet", "x = 1"],
-            CellHeader(("pytorch", "mxnet"), ["x = 1"], 11, tab_line=10),
+            CellHeader(("pytorch", "mxnet"), ["x = 1"], 11, tab_line=10, lines=[11]),
             id="tab-list",
         ),
         pytest.param(
             ["%%tab TensorFlow", "x = 1"],
-            CellHeader(("TensorFlow",), ["x = 1"], 11, tab_line=10),
+            CellHeader(("TensorFlow",), ["x = 1"], 11, tab_line=10, lines=[11]),
             id="cell-magic-keeps-case",
         ),
         pytest.param(
-            ["# %%tab jax", "x = 1"], CellHeader(("jax",), ["x = 1"], 11, tab_line=10), id="commented-magic"
+            ["# %%tab jax", "x = 1"], CellHeader(("jax",), ["x = 1"], 11, tab_line=10, lines=[11]), id="commented-magic"
         ),
         pytest.param(
-            ["#@hide_code", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_code=True), id="hide-code"
+            ["#@hide_code", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_code=True, lines=[11]), id="hide-code"
         ),
         pytest.param(
-            ["#@hide_output", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_output=True), id="hide-output"
+            ["#@hide_output", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_output=True, lines=[11]), id="hide-output"
         ),
-        pytest.param(["#@hide", "x = 1"], CellHeader(None, ["x = 1"], 11, hide=True), id="hide"),
+        pytest.param(["#@hide", "x = 1"], CellHeader(None, ["x = 1"], 11, hide=True, lines=[11]), id="hide"),
         pytest.param(
             ["x = 1", "#@hide_output", "y = 2"],
-            CellHeader(None, ["x = 1", "y = 2"], 10, hide_output=True),
+            CellHeader(None, ["x = 1", "y = 2"], 10, hide_output=True, lines=[10, 12]),
             id="marker-inside-the-code",
         ),
         pytest.param(
@@ -90,15 +90,15 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
         ),
         pytest.param(
             ["", "#@tab mxnet", "", "#@hide", "x = 1", "", "y = 2", "", ""],
-            CellHeader(("mxnet",), ["x = 1", "", "y = 2"], 14, hide=True, tab_line=11),
+            CellHeader(("mxnet",), ["x = 1", "", "y = 2"], 14, hide=True, tab_line=11, lines=[14, 15, 16]),
             id="first-line-skips-blank-header-and-marker-lines",
         ),
         pytest.param(
             ["x = 1", "#@tab mxnet", "y = 2"],
-            CellHeader(("mxnet",), ["x = 1", "y = 2"], 10, tab_line=11),
+            CellHeader(("mxnet",), ["x = 1", "y = 2"], 10, tab_line=11, lines=[10, 12]),
             id="tab-mark-after-code",
         ),
-        pytest.param(["#@tabular = 1"], CellHeader(None, ["#@tabular = 1"], 10), id="not-a-tab-mark"),
+        pytest.param(["#@tabular = 1"], CellHeader(None, ["#@tabular = 1"], 10, lines=[10]), id="not-a-tab-mark"),
     ],
 )
 def test_read_header(lines: list[str], expected: CellHeader) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import Diagnostics, Kind
 
@@ -79,6 +79,8 @@ class CellHeader:
     hide_output: bool = False
     tab_line: int = 0
     """File line of the ``#@tab`` mark, when there is one."""
+    lines: list[int] = field(default_factory=list)
+    """File line of each line of ``body`` (marker lines inside the cell are not in ``body``)."""
     setup: bool = False
     """Whether the cell held d2lbook's set-up lines (``%load_ext d2lbook.tab``)."""
     selected: tuple[str, ...] | None = None
@@ -117,10 +119,12 @@ def read_header(lines: list[str], first_line: int) -> CellHeader:
                 header.first_line += 1
             continue
         body.append(line)
+        header.lines.append(first_line + index)
     while body and not body[-1].strip():
         body.pop()
+        header.lines.pop()
     if header.setup and all(not line.strip() or line.lstrip().startswith("#") for line in body):
-        body = []  # d2lbook's set-up cell: nothing but comments is left of it
+        body, header.lines = [], []  # d2lbook's set-up cell: nothing but comments is left of it
     header.body = body
     return header
 
@@ -255,36 +259,52 @@ def resolve_tab_selected(code: str, framework: str) -> str:
 
     :raises SyntaxError: when the code is not Python.
     """
+    return resolve_tab_selected_lines(code, framework)[0]
+
+
+def resolve_tab_selected_lines(code: str, framework: str) -> tuple[str, list[int]]:
+    """Like :func:`resolve_tab_selected`, also giving for each line of the result the line
+    (1-based) of ``code`` it comes from, so that positions found in it lead back to the source.
+    """
+    lines = code.split("\n")
+    origins = list(range(1, len(lines) + 1))
     for _ in range(50):  # nested switches are resolved one level per round
-        tree = parse_python(code)
+        tree = parse_python("\n".join(lines))
         switches = _outer_switches(tree)
         if not switches:
-            return code
-        lines = code.split("\n")
+            break
         for node in sorted(switches, key=lambda n: n.lineno, reverse=True):
             start, end = node.lineno - 1, (node.end_lineno or node.lineno)
             indent = lines[start][: node.col_offset]
             branch = _branch(node, framework, lines)
-            replacement = _branch_lines(lines, branch, indent) if branch and branch.body else []
+            replacement: list[tuple[str, int]] = []
+            if branch and branch.body:
+                replacement = _branch_lines(lines, origins, branch, indent)
             if not replacement and _only_statement(tree, node):
-                replacement = [indent + "pass"]
-            lines[start:end] = replacement
-        code = "\n".join(lines)
-    return code
+                replacement = [(indent + "pass", origins[start])]
+            lines[start:end] = [text for text, _ in replacement]
+            origins[start:end] = [origin for _, origin in replacement]
+    return "\n".join(lines), origins
 
 
-def _branch_lines(lines: list[str], branch: _Branch, indent: str) -> list[str]:
-    """The branch's lines, comments above its first statement included, re-indented to ``indent``."""
+def _branch_lines(
+    lines: list[str], origins: list[int], branch: _Branch, indent: str
+) -> list[tuple[str, int]]:
+    """The branch's lines with their origins, comments above its first statement included,
+    re-indented to ``indent``."""
     first, last = branch.body[0], branch.body[-1]
     end = last.end_lineno or last.lineno
     if first.lineno == branch.header_line:  # `if x: y` or `else: y` on one line
         body = [" " * first.col_offset + lines[first.lineno - 1][first.col_offset :]]
         body += lines[first.lineno : end]
+        where = origins[first.lineno - 1 : end]
     else:
         body = lines[branch.header_line : end]
+        where = origins[branch.header_line : end]
     if body[0][first.col_offset :].startswith("elif"):  # an `elif` on another test opens the branch
         body[0] = body[0][: first.col_offset] + body[0][first.col_offset + 2 :]
-    return [indent + line if line else "" for line in _dedent(body, first.col_offset)]
+    texts = [indent + line if line else "" for line in _dedent(body, first.col_offset)]
+    return list(zip(texts, where, strict=True))
 
 
 def _only_statement(tree: ast.Module, target: ast.stmt) -> bool:

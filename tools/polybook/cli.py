@@ -9,20 +9,25 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .book import Book, load_book
 from .config import BookConfig, load_config
-from .errors import Diagnostics, PolybookError, SourceErrors
+from .errors import Diagnostic, Diagnostics, PolybookError, Severity, SourceErrors
+from .fsutil import write_json
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(
+    parser: argparse.ArgumentParser, out_help: str = "where generated files go (default: SOURCE/_build)"
+) -> None:
     parser.add_argument("--source", default=".", help="the book's root folder (default: .)")
-    parser.add_argument("--out", default=None, help="where generated files go (default: SOURCE/_build)")
+    parser.add_argument("--out", default=None, help=out_help)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every warning")
 
 
 def _jobs(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
     lib = sub.add_parser("lib", help="extract #@save blocks into the d2l package")
     lib.add_argument("--check", action="store_true", help="exit 1 if d2l/ is out of date")
     _jobs(lib)
-    _common(lib)
+    _common(lib, "write OUT/lib/<module>.py instead of SOURCE/d2l/<module>.py")
 
     translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
     translate.add_argument("action", choices=["init", "sync", "status", "check", "import"])
@@ -72,21 +77,60 @@ def _out(config: BookConfig, out: str | None) -> Path:
     return Path(out).resolve() if out else config.root / "_build"
 
 
-def report(diags: Diagnostics) -> None:
-    """Print every diagnostic of the run, errors and warnings, in file order."""
+WARNINGS_PER_KIND = 8
+
+
+def report(diags: Diagnostics, *, verbose: bool = False, saved_to: Path | None = None) -> None:
+    """Print the run's diagnostics in file order: every error, and a few warnings of each kind.
+
+    :param saved_to: where the full list was written, named when warnings are left out.
+    """
+    shown: Counter[str] = Counter()
+    hidden: Counter[str] = Counter()
     for diag in diags.sorted():
+        code = diag.kind.code
+        if diag.severity is Severity.WARNING and not verbose and shown[code] >= WARNINGS_PER_KIND:
+            hidden[code] += 1
+            continue
+        shown[code] += 1
         print(diag.format(), file=sys.stderr)
+    where = f"all in {saved_to}; " if saved_to else ""
+    for code, count in sorted(hidden.items()):
+        print(
+            f"polybook: … {count} more [polybook.{code}] warning(s) ({where}--verbose shows them)",
+            file=sys.stderr,
+        )
     errors, warnings = len(diags.errors), len(diags.warnings)
     if errors or warnings:
         print(f"polybook: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
 
 
-def _load(args: argparse.Namespace) -> tuple[BookConfig, Book]:
+def _diagnostic_record(diag: Diagnostic) -> dict[str, object]:
+    return {
+        "path": diag.position.path,
+        "line": diag.position.line,
+        "kind": diag.kind.code,
+        "severity": diag.severity.value,
+        "message": diag.message,
+    }
+
+
+def _load(args: argparse.Namespace, *, warnings: bool = True) -> tuple[BookConfig, Book]:
+    """The book, parsed and checked. Its errors stop the command; its warnings are printed
+    unless ``warnings`` is False (for commands they do not concern, such as ``lib``)."""
     config = load_config(args.source)
     book = load_book(config, jobs=getattr(args, "jobs", 1))
-    report(book.diagnostics)
-    if book.diagnostics.errors:
-        raise SourceErrors(book.diagnostics.errors)
+    diags = book.diagnostics
+    if not warnings:
+        diags = Diagnostics(diags.errors)
+    if diags.errors:
+        report(diags, verbose=args.verbose)
+        raise SourceErrors(diags.errors)
+    saved_to = None
+    if getattr(args, "command", "") == "build":
+        saved_to = _out(config, args.out) / "reports" / "diagnostics.json"
+        write_json(saved_to, [_diagnostic_record(d) for d in diags.sorted()])
+    report(diags, verbose=args.verbose, saved_to=saved_to)
     return config, book
 
 
@@ -115,11 +159,11 @@ def cmd_lib(args: argparse.Namespace) -> int:
     from .fsutil import write_text
     from .library import build_library, diff_summary, library_paths
 
-    config, book = _load(args)
+    config, book = _load(args, warnings=False)
     diags = Diagnostics()
     out = Path(args.out).resolve() if args.out else None
     texts = {fw.name: build_library(book, fw, diags) for fw in config.frameworks}
-    report(diags)
+    report(diags, verbose=args.verbose)
     if diags.errors:
         raise SourceErrors(diags.errors)
     paths = library_paths(book, out)

@@ -88,9 +88,22 @@ class CodeCell:
     tab_group: int | None = None
     variants: dict[str, str] = field(default_factory=dict)
     """Per framework, the code with ``tab.selected`` branches resolved (when they differ)."""
+    source_lines: tuple[int, ...] = ()
+    """File line of each line of ``source``."""
+    variant_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Per framework with a variant: for each of its lines, the line of ``source`` (1-based)."""
 
     def code_for(self, framework: str) -> str:
         return self.variants.get(framework, self.source)
+
+    def file_line(self, framework: str, line: int) -> int:
+        """The file line of line ``line`` (1-based) of :meth:`code_for` ``framework``."""
+        mapping = self.variant_lines.get(framework)
+        if mapping is not None and 0 < line <= len(mapping):
+            line = mapping[line - 1]
+        if 0 < line <= len(self.source_lines):
+            return self.source_lines[line - 1]
+        return self.line + line - 1
 
     def shown_for(self, framework: str) -> bool:
         return framework in self.frameworks

@@ -64,9 +64,11 @@ def _add_to_class_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
     return None
 
 
-def _with_note(source: str, node: ast.stmt, note: str) -> str:
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def _with_note(source: str, node: Definition, note: str) -> str:
     """``source`` of a def or class with ``note`` appended to its docstring (added if none)."""
-    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     lines = source.split("\n")
     offset = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     body = node.body[0]
@@ -95,21 +97,32 @@ def _with_note(source: str, node: ast.stmt, note: str) -> str:
     return "\n".join(lines)
 
 
-def _imports(node: ast.stmt) -> list[str]:
+@dataclass(frozen=True)
+class _Import:
+    """One imported name: its normalised line, the name it binds and what it binds it to.
+
+    ``import os`` and ``import os.path`` both bind ``os`` to the module ``os``, so they agree;
+    ``import numpy as np`` and ``from mxnet import np`` bind ``np`` to different things.
+    """
+
+    line: str
+    name: str
+    target: str
+
+
+def _imports(node: ast.Import | ast.ImportFrom) -> list[_Import]:
     """Each name of an import statement as its own normalised line."""
-    if isinstance(node, ast.Import):
-        return [ast.unparse(ast.Import(names=[alias])) for alias in node.names]
-    if isinstance(node, ast.ImportFrom):
-        return [
-            ast.unparse(ast.ImportFrom(module=node.module, names=[alias], level=node.level))
-            for alias in node.names
-        ]
-    return []
-
-
-def _bound_name(line: str) -> str:
-    alias = ast.parse(line).body[0].names[0]  # type: ignore[attr-defined]
-    return str(alias.asname or alias.name.split(".")[0])
+    found = []
+    for alias in node.names:
+        if isinstance(node, ast.Import):
+            line = ast.unparse(ast.Import(names=[alias]))
+            module = alias.name if alias.asname else alias.name.split(".")[0]
+            found.append(_Import(line, alias.asname or module, f"module {module}"))
+        else:
+            line = ast.unparse(ast.ImportFrom(module=node.module, names=[alias], level=node.level))
+            source = f"from {'.' * node.level}{node.module or ''} import {alias.name}"
+            found.append(_Import(line, alias.asname or alias.name, source))
+    return found
 
 
 def _import_sort_key(line: str) -> tuple[int, str]:
@@ -122,8 +135,8 @@ class LibraryBuilder:
     def __init__(self, framework: Framework, diags: Diagnostics) -> None:
         self.framework = framework
         self.diags = diags
-        self.imports: dict[str, tuple[str, str]] = {}
-        """Normalised import line -> (bound name, where)."""
+        self.imports: dict[str, tuple[_Import, str]] = {}
+        """Normalised import line -> (the import, where it was saved)."""
         self.blocks: list[_Block] = []
         self.sources: list[str] = []
 
@@ -155,7 +168,7 @@ class LibraryBuilder:
         note = f"Defined in :numref:`{section}`" if section else ""
         for saved in statements:
             node = saved.node
-            line = cell.line + saved.line - 1
+            line = cell.file_line(self.framework.name, saved.line)
             where = f"{source_name}:{line}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for imp in _imports(node):
@@ -171,21 +184,20 @@ class LibraryBuilder:
             self._add_block(node, source, where, doc.display_path, line)
         return bool(statements)
 
-    def _add_import(self, imp: str, where: str, path: str, line: int) -> None:
-        if imp in self.imports:
+    def _add_import(self, imp: _Import, where: str, path: str, line: int) -> None:
+        if imp.line in self.imports:
             return
-        name = _bound_name(imp)
-        for other, (bound, other_where) in list(self.imports.items()):
-            if bound == name:
+        for other, (known, other_where) in list(self.imports.items()):
+            if known.name == imp.name and known.target != imp.target:
                 self._report(
                     Kind.SAVE_DUPLICATE,
-                    f"{name!r} is imported again in the {self.framework.display} library ({imp!r}); "
-                    f"it replaces {other!r} from {other_where}",
+                    f"{imp.name!r} is imported again in the {self.framework.display} library "
+                    f"({imp.line!r}); it replaces {other!r} from {other_where}",
                     path,
                     line,
                 )
                 del self.imports[other]
-        self.imports[imp] = (name, where)
+        self.imports[imp.line] = (imp, where)
 
     def _add_block(self, node: ast.stmt, source: str, where: str, path: str, line: int) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -141,11 +141,10 @@ class PageParser:
         if first.type == "d2l_mark":
             self.visit_marks(first)
             return
-        if first.type == "d2l_caption":
-            assert first.map is not None
-            self.caption = (first.content, first.map[0] + 1)
-            return
         if first.map is None:
+            return
+        if first.type == "d2l_caption":
+            self.caption = (first.content, first.map[0] + 1)
             return
         start, end = first.map
         if first.type == "fence":
@@ -192,8 +191,7 @@ class PageParser:
             yield Role(child.meta["name"], child.meta["target"], child.content, line)
 
     def visit_fence(self, token: Token) -> None:
-        assert token.map is not None
-        start, end = token.map
+        start, end = token.map or (0, 0)
         closing = self.lines[end - 1].strip() if end - 1 > start else ""
         if not closing.startswith(token.markup) or closing.strip(token.markup[0]):
             self.error(
@@ -225,8 +223,7 @@ class PageParser:
         self.add(block)
 
     def visit_cell(self, token: Token, info: cellmod.FenceInfo) -> None:
-        assert token.map is not None
-        fence_line = token.map[0] + 1
+        fence_line = (token.map or (0, 0))[0] + 1
         lines = token.content.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -259,6 +256,7 @@ class PageParser:
             hide_output=header.hide_output,
             has_tab_selected=cellmod.uses_tab_selected(code),
             save="@save" in code,
+            source_lines=tuple(header.lines),
         )
         if cell.has_tab_selected or cell.save:
             self.analyse(cell)
@@ -268,21 +266,24 @@ class PageParser:
         """Resolve ``tab.selected`` per framework and check what ``#@save`` marks."""
         reported: set[int] = set()
         for fw in sorted(cell.frameworks, key=self.frameworks.index):
+            code, origins = cell.source, None
             try:
-                code = cellmod.resolve_tab_selected(cell.source, fw) if cell.has_tab_selected else cell.source
+                if cell.has_tab_selected:
+                    code, origins = cellmod.resolve_tab_selected_lines(cell.source, fw)
                 tree = cellmod.parse_python(code)
             except SyntaxError as exc:
-                line = cell.line + (exc.lineno or 1) - 1
+                line = cell.file_line(fw, exc.lineno or 1)
                 if line not in reported:
                     reported.add(line)
                     self.error(Kind.CELL_SYNTAX, f"code cell is not valid Python: {exc.msg}", line)
                 continue
-            if code != cell.source:
+            if code != cell.source and origins is not None:
                 cell.variants[fw] = code
+                cell.variant_lines[fw] = tuple(origins)
             if cell.save:
                 _, bad = cellmod.saved_statements(code, tree)
                 for line_in_cell, what in bad:
-                    line = cell.line + line_in_cell - 1
+                    line = cell.file_line(fw, line_in_cell)
                     if line not in reported:
                         reported.add(line)
                         self.error(
@@ -292,8 +293,7 @@ class PageParser:
                         )
 
     def visit_marks(self, token: Token) -> None:
-        assert token.map is not None
-        line = token.map[0] + 1
+        line = (token.map or (0, 0))[0] + 1
         for name, arg in token.meta["marks"]:
             arg = (arg or "").strip()
             if name == "begin_tab":
