@@ -56,8 +56,12 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
     ("lines", "expected"),
     [
         pytest.param(["x = 1"], CellHeader(None, ["x = 1"], 10, lines=[10]), id="no-header"),
-        pytest.param(["#@tab all", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-all"),
-        pytest.param(["#@tab", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-bare"),
+        pytest.param(
+            ["#@tab all", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-all"
+        ),
+        pytest.param(
+            ["#@tab", "x = 1"], CellHeader(("all",), ["x = 1"], 11, tab_line=10, lines=[11]), id="tab-bare"
+        ),
         pytest.param(
             ["#@tab pytorch, mxnet", "x = 1"],
             CellHeader(("pytorch", "mxnet"), ["x = 1"], 11, tab_line=10, lines=[11]),
@@ -69,13 +73,19 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
             id="cell-magic-keeps-case",
         ),
         pytest.param(
-            ["# %%tab jax", "x = 1"], CellHeader(("jax",), ["x = 1"], 11, tab_line=10, lines=[11]), id="commented-magic"
+            ["# %%tab jax", "x = 1"],
+            CellHeader(("jax",), ["x = 1"], 11, tab_line=10, lines=[11]),
+            id="commented-magic",
         ),
         pytest.param(
-            ["#@hide_code", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_code=True, lines=[11]), id="hide-code"
+            ["#@hide_code", "x = 1"],
+            CellHeader(None, ["x = 1"], 11, hide_code=True, lines=[11]),
+            id="hide-code",
         ),
         pytest.param(
-            ["#@hide_output", "x = 1"], CellHeader(None, ["x = 1"], 11, hide_output=True, lines=[11]), id="hide-output"
+            ["#@hide_output", "x = 1"],
+            CellHeader(None, ["x = 1"], 11, hide_output=True, lines=[11]),
+            id="hide-output",
         ),
         pytest.param(["#@hide", "x = 1"], CellHeader(None, ["x = 1"], 11, hide=True, lines=[11]), id="hide"),
         pytest.param(
@@ -98,7 +108,9 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
             CellHeader(("mxnet",), ["x = 1", "y = 2"], 10, tab_line=11, lines=[10, 12]),
             id="tab-mark-after-code",
         ),
-        pytest.param(["#@tabular = 1"], CellHeader(None, ["#@tabular = 1"], 10, lines=[10]), id="not-a-tab-mark"),
+        pytest.param(
+            ["#@tabular = 1"], CellHeader(None, ["#@tabular = 1"], 10, lines=[10]), id="not-a-tab-mark"
+        ),
     ],
 )
 def test_read_header(lines: list[str], expected: CellHeader) -> None:

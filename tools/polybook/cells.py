@@ -15,7 +15,8 @@ from .errors import Diagnostics, Kind
 
 _HEADER = re.compile(r"^\s*(?:#\s*@tab|(?:#\s*)?%%tab)(?:\s+(?P<names>[\w, ]*?))?\s*$")
 _DROPPED_LINE = re.compile(r"^\s*(?:%load_ext\s+d2lbook\.tab|tab\.interact_select\((?P<selected>.*)\))\s*$")
-_MARKER_LINE = re.compile(r"^\s*#\s*@(hide|hide_code|hide_output)\s*$")
+_MARKER_LINE = re.compile(r"^\s*#\s*@(hide|hide_code|hide_output|gpu)\s*$")
+_TIMEOUT_LINE = re.compile(r"^\s*#\s*@timeout\s+(\d+(?:\.\d+)?)\s*$")
 _SAVE = re.compile(r"#\s*@save\b")
 _MAGIC = re.compile(r"^(\s*)[%!]")
 
@@ -77,6 +78,10 @@ class CellHeader:
     hide: bool = False
     hide_code: bool = False
     hide_output: bool = False
+    gpu: bool = False
+    """``#@gpu``: the cell wants a GPU when the machine has one."""
+    timeout: float | None = None
+    """``#@timeout N``: seconds a cell of this page may run (overrides the configuration)."""
     tab_line: int = 0
     """File line of the ``#@tab`` mark, when there is one."""
     lines: list[int] = field(default_factory=list)
@@ -105,8 +110,12 @@ def read_header(lines: list[str], first_line: int) -> CellHeader:
             header.first_line += 1
             continue
         marker = _MARKER_LINE.match(line)
-        if marker:
-            setattr(header, marker.group(1), True)
+        timeout = _TIMEOUT_LINE.match(line)
+        if marker or timeout:
+            if marker:
+                setattr(header, marker.group(1), True)
+            else:
+                header.timeout = float(timeout.group(1))  # type: ignore[union-attr]
             if not body:
                 header.first_line += 1
             continue

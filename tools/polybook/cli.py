@@ -12,11 +12,16 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .book import Book, load_book
 from .config import BookConfig, load_config
 from .errors import Diagnostic, Diagnostics, PolybookError, Severity, SourceErrors
+from .frameworks import Framework
+
+if TYPE_CHECKING:
+    from .execute import Outcome
 from .fsutil import write_json
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -50,11 +55,22 @@ def make_parser() -> argparse.ArgumentParser:
     _common(build)
 
     evaluate = sub.add_parser("eval", help="execute the notebooks (cached)")
-    evaluate.add_argument("--framework", default="all")
-    evaluate.add_argument("--explain", action="store_true")
-    evaluate.add_argument("--force", default=None, metavar="GLOB")
+    evaluate.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
+    evaluate.add_argument(
+        "--explain", action="store_true", help="say for each notebook whether it runs and why; run nothing"
+    )
+    evaluate.add_argument(
+        "--force", default=None, metavar="GLOB", help="run these pages again, e.g. 'chapter_x/*'"
+    )
     _jobs(evaluate)
     _common(evaluate)
+
+    env = sub.add_parser("env", help="create the frameworks' environments and register their kernels")
+    env.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
+    env.add_argument("--source", default=".", help="the book's root folder (default: .)")
+
+    doctor = sub.add_parser("doctor", help="show each framework's environment, kernel, versions and the GPUs")
+    doctor.add_argument("--source", default=".", help="the book's root folder (default: .)")
 
     lib = sub.add_parser("lib", help="extract #@save blocks into the d2l package")
     lib.add_argument("--check", action="store_true", help="exit 1 if d2l/ is out of date")
@@ -186,6 +202,100 @@ def cmd_lib(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import envs
+    from .build import build_notebooks
+    from .evaluate import ConsoleProgress, execute, plan, write_report
+
+    started = time.time()
+    config, book = _load(args)
+    frameworks = config.select_frameworks(args.framework)
+    out = _out(config, args.out)
+    build_notebooks(book, frameworks, out)
+    gpus = envs.gpu_count()
+    todo = plan(book, frameworks, out, force=args.force, gpus=gpus)
+    for path in todo.library_updates:
+        print(f"polybook eval: updated the library {path}")
+    if args.explain:
+        rows = [(o.framework, o.page, "cached" if o.reason == "cached" else o.reason) for o in todo.reused]
+        rows += [(j.framework, j.page, f"runs: {j.reason}") for j in todo.jobs]
+        for fw, page, why in sorted(rows):
+            print(f"{fw:<11} {page:<50} {why}")
+        print(f"polybook eval --explain: {len(todo.jobs)} to run, {len(todo.reused)} reused")
+        return EXIT_OK
+    outcomes = list(todo.reused)
+    progress = ConsoleProgress(len(todo.jobs))
+
+    def keep(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        write_report(out, outcomes, started)  # after every notebook: a killed run still reports
+
+    try:
+        execute(todo.jobs, args.jobs, gpus, progress, keep)
+    finally:
+        progress.close()
+    report_path = write_report(out, outcomes, started)
+    failed = [o for o in outcomes if o.status == "failed"]
+    ran = sum(o.status == "executed" for o in outcomes)
+    print(
+        f"polybook eval: {ran} executed, {len(todo.reused)} reused, {len(failed)} failed "
+        f"in {time.time() - started:.1f} s (-j {args.jobs}, {gpus} GPU(s)) -> {report_path}"
+    )
+    for o in sorted(failed, key=lambda o: (o.framework, o.page)):
+        where = o.location or o.page
+        print(f"{where}: {o.framework}: {o.error} [polybook.eval-failed]", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import envs
+
+    config = load_config(args.source)
+    chosen = config.select_frameworks(args.framework)
+    start = time.perf_counter()
+
+    def one(fw: Framework) -> str:
+        spec = envs.spec_for(fw, config)
+        if not envs.is_ready(spec.path):
+            # one write per line: the environments are made by several threads at once
+            sys.stdout.write(
+                f"polybook env: {fw.name}: creating {spec.path} ({', '.join(spec.requirements)}); "
+                "this takes a few minutes\n"
+            )
+            sys.stdout.flush()
+        path = envs.ensure(config, fw, log=spec.path.with_name(spec.name + ".log"))
+        return f"polybook env: {fw.name}: ready; kernel {fw.kernel} -> {envs.link_path(config, fw)} -> {path}"
+
+    # pip spends most of its time waiting on downloads and disk: the environments install side by side
+    with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+        for line in pool.map(one, chosen):
+            print(line, flush=True)
+    print(f"polybook env: {len(chosen)} environment(s) ready in {time.perf_counter() - start:.0f} s")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import envs
+
+    config = load_config(args.source)
+    gpus = envs.gpu_count()
+    print(f"book: {config.root} ({config.config_file})")
+    print(f"environment cache: {envs.cache_root()}")
+    print(f"GPUs: {gpus or 'none (notebooks run on the CPU)'}")
+    problems = 0
+    for fw in config.frameworks:
+        link = envs.link_path(config, fw)
+        ready = (link / "bin" / "python").exists()
+        kernel = (envs.kernel_dir(fw) / "kernel.json").is_file()
+        version = envs.version_of(link.resolve(), fw.distribution or fw.module) if ready else ""
+        state = "ok" if ready and kernel else f"missing: run `make env-{fw.name}`"
+        problems += state != "ok"
+        print(f"{fw.name:<11} {fw.display:<11} {version or '-':<14} kernel {fw.kernel:<20} {link} [{state}]")
+    return EXIT_ERROR if problems else EXIT_OK
+
+
 def cmd_pending(args: argparse.Namespace) -> int:
     print(f"polybook {args.command}: not available yet in this version", file=sys.stderr)
     return EXIT_USAGE
@@ -193,7 +303,9 @@ def cmd_pending(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "build": cmd_build,
-    "eval": cmd_pending,
+    "eval": cmd_eval,
+    "env": cmd_env,
+    "doctor": cmd_doctor,
     "lib": cmd_lib,
     "translate": cmd_pending,
     "serve": cmd_pending,

@@ -198,6 +198,12 @@ class BookConfig:
         conf="polybook_timeout",
         validate=_positive,
     )
+    requirements: tuple[str, ...] = option(
+        "pip requirements every framework's environment gets besides the framework.",
+        default=(),
+        conf="polybook_requirements",
+        validate=_names,
+    )
     repository: str = option(
         "The book's repository URL (for 'Open in Colab' links).",
         default="",

@@ -84,6 +84,8 @@ class CodeCell:
     hide: bool = False
     hide_code: bool = False
     hide_output: bool = False
+    gpu: bool = False
+    timeout: float | None = None
     has_tab_selected: bool = False
     tab_group: int | None = None
     variants: dict[str, str] = field(default_factory=dict)

@@ -19,6 +19,10 @@ class Framework:
     """pip requirements of the framework's own environment."""
     aliases: tuple[str, ...] = field(default=())
     """Other spellings accepted in the source (case-insensitive)."""
+    gpu_requirements: tuple[str, ...] = ()
+    """pip requirements on a machine with GPUs, when they differ from ``requirements``."""
+    distribution: str = ""
+    """The pip distribution whose version ``polybook doctor`` shows."""
 
     @property
     def kernel(self) -> str:
@@ -34,10 +38,19 @@ BUILTIN: dict[str, Framework] = {
             "torch",
             ("torch==2.14.1", "torchvision==0.29.1"),
             aliases=("torch",),
+            distribution="torch",
         ),
-        Framework("tensorflow", "TensorFlow", "tensorflow", ("tensorflow-cpu",), aliases=("tf",)),
-        Framework("mxnet", "MXNet", "mxnet", ("mxnet==1.9.1", "numpy<1.24")),
-        Framework("jax", "JAX", "jax", ("jax", "jaxlib", "flax")),
+        Framework(
+            "tensorflow",
+            "TensorFlow",
+            "tensorflow",
+            ("tensorflow-cpu",),
+            aliases=("tf",),
+            gpu_requirements=("tensorflow[and-cuda]",),
+            distribution="tensorflow",
+        ),
+        Framework("mxnet", "MXNet", "mxnet", ("mxnet==1.9.1", "numpy<1.24"), distribution="mxnet"),
+        Framework("jax", "JAX", "jax", ("jax", "jaxlib", "flax"), distribution="jax"),
     )
 }
 
@@ -63,6 +76,8 @@ def framework_from_spec(spec: str | dict[str, object]) -> Framework:
         module=str(spec["module"]),
         requirements=tuple(str(r) for r in _items(spec.get("requirements"))),
         aliases=tuple(str(a).lower() for a in _items(spec.get("aliases"))),
+        gpu_requirements=tuple(str(r) for r in _items(spec.get("gpu_requirements"))),
+        distribution=str(spec.get("distribution", spec["module"])),
     )
 
 

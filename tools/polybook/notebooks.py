@@ -88,6 +88,7 @@ def page_notebook(doc: Document, framework: Framework, source_name: str) -> dict
         )
         source_map.append(f"{source_name}:{block.line}")
     flush()
+    shown = [c for c in doc.cells if c.shown_for(fw)]
     return {
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,
@@ -104,10 +105,22 @@ def page_notebook(doc: Document, framework: Framework, source_name: str) -> dict
                 "title": doc.title,
                 "source": source_name,
                 "source_map": source_map,
+                **_execution_options(shown),
             },
         },
         "cells": cells,
     }
+
+
+def _execution_options(cells: list[CodeCell]) -> dict[str, Any]:
+    """Page-level execution wishes declared by cell markers: ``#@gpu``, ``#@timeout N``."""
+    options: dict[str, Any] = {}
+    if any(c.gpu for c in cells):
+        options["gpu"] = True
+    timeouts = [c.timeout for c in cells if c.timeout]
+    if timeouts:
+        options["timeout"] = max(timeouts)
+    return options
 
 
 def dumps(notebook: dict[str, Any]) -> str:

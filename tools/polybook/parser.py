@@ -254,6 +254,8 @@ class PageParser:
             hide=header.hide,
             hide_code=header.hide_code,
             hide_output=header.hide_output,
+            gpu=header.gpu,
+            timeout=header.timeout,
             has_tab_selected=cellmod.uses_tab_selected(code),
             save="@save" in code,
             source_lines=tuple(header.lines),

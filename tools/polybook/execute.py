@@ -1,0 +1,150 @@
+"""Execute one notebook in its framework's kernel (nbclient), in a worker process.
+
+The worker does the whole job: it runs the notebook, and on success stores the cache entry and
+the executed notebook itself. A build killed mid-run so keeps every notebook that finished.
+A failure (exception, timeout, dead kernel) is located at the failing cell's ``path:line``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from .cache import Cache, Components
+from .fsutil import write_text
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to execute, with everything the worker needs (picklable)."""
+
+    framework: str
+    page: str
+    notebook: Path
+    executed: Path
+    out: Path
+    kernel: str
+    timeout: float
+    cwd: Path
+    pythonpath: str
+    components: Components
+    gpu: str | None = None
+    """CUDA_VISIBLE_DEVICES for this job: a GPU id, or None to hide every GPU."""
+    reason: str = ""
+
+
+@dataclass
+class Outcome:
+    """What became of a job."""
+
+    framework: str
+    page: str
+    status: str
+    """``executed``, ``cached`` or ``failed``."""
+    reason: str
+    seconds: float = 0.0
+    peak_memory_mb: float | None = None
+    location: str = ""
+    """``path:line`` of the failing cell."""
+    error: str = ""
+    """The failure's last line, e.g. ``ZeroDivisionError: division by zero``."""
+    gpu: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def die_with_parent() -> None:
+    """Worker initializer: ask Linux to kill this process when its parent dies.
+
+    Without it, a SIGKILLed build would leave workers running notebooks nobody waits for.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _peak_rss_mb(pid: int | None) -> float | None:
+    """Peak resident memory of a process so far (Linux ``VmHWM``)."""
+    if not pid:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def run(job: Job) -> Outcome:
+    """Execute ``job``'s notebook; on success, store it in the cache and in ``executed/``."""
+    nb = nbformat.read(job.notebook, as_version=4)
+    source_map: list[str] = nb.metadata.get("polybook", {}).get("source_map", [])
+    state: dict[str, Any] = {"cell": None, "peak": None, "pid": None}
+
+    def on_start(**_: Any) -> None:
+        provisioner = getattr(client.km, "provisioner", None)
+        state["pid"] = getattr(provisioner, "pid", None)
+
+    def on_cell_start(cell: Any, cell_index: int, **_: Any) -> None:
+        state["cell"] = cell_index
+
+    def on_cell_complete(**_: Any) -> None:
+        peak = _peak_rss_mb(state["pid"])
+        if peak is not None:
+            state["peak"] = max(peak, state["peak"] or 0.0)
+
+    client = NotebookClient(
+        nb,
+        timeout=int(job.timeout),
+        kernel_name=job.kernel,
+        resources={"metadata": {"path": str(job.cwd)}},
+        on_notebook_start=on_start,
+        on_cell_start=on_cell_start,
+        on_cell_complete=on_cell_complete,
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (job.pythonpath, env.get("PYTHONPATH", "")) if p)
+    env["CUDA_VISIBLE_DEVICES"] = job.gpu if job.gpu is not None else ""
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger warns on every start otherwise
+    job.cwd.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    outcome = Outcome(job.framework, job.page, "executed", job.reason, gpu=job.gpu)
+    try:
+        client.execute(env=env)
+    except CellTimeoutError:
+        outcome.status, outcome.error = "failed", f"a cell ran longer than the timeout ({job.timeout:g} s)"
+    except DeadKernelError:
+        outcome.status, outcome.error = "failed", "the kernel died"
+    except CellExecutionError as exc:
+        outcome.status = "failed"
+        outcome.error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).strip().splitlines()[-1]
+    except Exception as exc:  # a kernel that cannot start, a broken notebook: this job fails alone
+        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+    outcome.seconds = time.perf_counter() - start
+    outcome.peak_memory_mb = state["peak"]
+    if outcome.status == "failed":
+        index = state["cell"]
+        if index is not None and index < len(source_map):
+            outcome.location = source_map[index]
+        job.executed.unlink(missing_ok=True)  # never leave outputs of an older version behind
+        failed = job.out / "reports" / "failed" / job.framework / f"{job.page}.ipynb"
+        write_text(failed, nbformat.writes(nb))
+        return outcome
+    text = nbformat.writes(nb)
+    Cache(job.out).store(
+        job.framework, job.page, job.components, text, outcome.seconds, outcome.peak_memory_mb
+    )
+    write_text(job.executed, text)
+    return outcome
