@@ -6,7 +6,7 @@ STAMP := $(VENV)/.polybook-installed
 POLYBOOK := $(BIN)/polybook
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup notebooks html pdf eval lib serve test lint typecheck bench clean
+.PHONY: setup envs env-% notebooks html pdf eval lib serve test lint typecheck bench clean
 
 REFERENCE := $(VENV)/reference
 
@@ -20,16 +20,23 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# One environment per framework, in a per-user cache shared by every clone (first time: minutes)
+envs: setup
+	$(POLYBOOK) env
+
+env-%: setup
+	$(POLYBOOK) env --framework $*
+
 notebooks: setup
 	$(POLYBOOK) build notebooks --framework all -j $(JOBS)
 
-html: setup
+html: envs
 	$(POLYBOOK) build html --framework all -j $(JOBS)
 
-pdf: setup
+pdf: envs
 	$(POLYBOOK) build pdf
 
-eval: setup
+eval: envs
 	$(POLYBOOK) eval -j $(JOBS)
 
 lib: setup
@@ -45,13 +52,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck envs
 	$(POLYBOOK) lib --check
 	$(BIN)/python -m pytest
 
-bench: setup
+bench: envs
 	$(BIN)/python benchmarks/bench_notebooks.py
 	$(BIN)/python benchmarks/bench_library.py
+	$(BIN)/python benchmarks/bench_eval.py
 
 clean:
 	rm -rf _build

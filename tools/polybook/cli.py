@@ -166,9 +166,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{missing} page x framework without code (reports/coverage.json) "
         f"in {time.perf_counter() - start:.2f} s -> {out / 'notebooks'}"
     )
-    if args.target in ("html", "pdf", "all"):
-        print(f"polybook: the {args.target} renderer comes later; the notebooks above are built.")
-    return EXIT_OK
+    if args.target == "notebooks":
+        return EXIT_OK
+    code = EXIT_OK if args.no_exec else _evaluate(args, book, frameworks, out, time.time())
+    print(f"polybook: the {args.target} renderer comes later; the notebooks above are built.")
+    return code
 
 
 def cmd_lib(args: argparse.Namespace) -> int:
@@ -203,20 +205,28 @@ def cmd_lib(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import envs
     from .build import build_notebooks
-    from .evaluate import ConsoleProgress, execute, plan, write_report
 
     started = time.time()
     config, book = _load(args)
     frameworks = config.select_frameworks(args.framework)
     out = _out(config, args.out)
     build_notebooks(book, frameworks, out)
+    return _evaluate(args, book, frameworks, out, started)
+
+
+def _evaluate(
+    args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path, started: float
+) -> int:
+    """Execute what changed (the notebooks are built); print the failures; pick the exit code."""
+    from . import envs
+    from .evaluate import ConsoleProgress, execute, plan, write_report
+
     gpus = envs.gpu_count()
-    todo = plan(book, frameworks, out, force=args.force, gpus=gpus)
+    todo = plan(book, frameworks, out, force=getattr(args, "force", None), gpus=gpus)
     for path in todo.library_updates:
         print(f"polybook eval: updated the library {path}")
-    if args.explain:
+    if getattr(args, "explain", False):
         rows = [(o.framework, o.page, "cached" if o.reason == "cached" else o.reason) for o in todo.reused]
         rows += [(j.framework, j.page, f"runs: {j.reason}") for j in todo.jobs]
         for fw, page, why in sorted(rows):
@@ -243,12 +253,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     for o in sorted(failed, key=lambda o: (o.framework, o.page)):
         where = o.location or o.page
-        print(f"{where}: {o.framework}: {o.error} [polybook.eval-failed]", file=sys.stderr)
+        log = (
+            f" (kernel log: {o.extra['kernel_log']})"
+            if o.error == "the kernel died" and o.extra.get("kernel_log")
+            else ""
+        )
+        print(f"{where}: {o.framework}: {o.error}{log} [polybook.eval-failed]", file=sys.stderr)
     return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from . import envs
 
@@ -270,8 +285,9 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     # pip spends most of its time waiting on downloads and disk: the environments install side by side
     with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        for line in pool.map(one, chosen):
-            print(line, flush=True)
+        for future in as_completed([pool.submit(one, fw) for fw in chosen]):
+            sys.stdout.write(future.result() + "\n")
+            sys.stdout.flush()
     print(f"polybook env: {len(chosen)} environment(s) ready in {time.perf_counter() - start:.0f} s")
     return EXIT_OK
 
@@ -289,7 +305,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         link = envs.link_path(config, fw)
         ready = (link / "bin" / "python").exists()
         kernel = (envs.kernel_dir(fw) / "kernel.json").is_file()
-        version = envs.version_of(link.resolve(), fw.distribution or fw.module) if ready else ""
+        version = envs.version_of(link.resolve(), fw.distribution, *fw.requirements) if ready else ""
         state = "ok" if ready and kernel else f"missing: run `make env-{fw.name}`"
         problems += state != "ok"
         print(f"{fw.name:<11} {fw.display:<11} {version or '-':<14} kernel {fw.kernel:<20} {link} [{state}]")

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -239,12 +240,13 @@ def frozen(env: Path) -> list[str]:
     return sorted(found)
 
 
-def version_of(env: Path, distribution: str) -> str:
-    wanted = distribution.lower().replace("_", "-")
-    for item in frozen(env):
-        name, _, version = item.partition("==")
-        if name == wanted:
-            return version
+def version_of(env: Path, *distributions: str) -> str:
+    """The installed version of the first of ``distributions`` the environment has."""
+    installed = dict(item.partition("==")[::2] for item in frozen(env))
+    for distribution in distributions:
+        name = re.split(r"[<>=!\[ ;]", distribution, maxsplit=1)[0].lower().replace("_", "-")
+        if name in installed:
+            return installed[name]
     return ""
 
 

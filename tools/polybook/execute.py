@@ -119,19 +119,29 @@ def run(job: Job) -> Outcome:
     env["CUDA_VISIBLE_DEVICES"] = job.gpu if job.gpu is not None else ""
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger warns on every start otherwise
     job.cwd.mkdir(parents=True, exist_ok=True)
+    # The kernel's own stdout/stderr (start-up chatter, a crash's last words) go to a log
+    # beside the reports, not into the build's output.
+    log_path = job.out / "reports" / "kernels" / job.framework / f"{job.page}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     outcome = Outcome(job.framework, job.page, "executed", job.reason, gpu=job.gpu)
-    try:
-        client.execute(env=env)
-    except CellTimeoutError:
-        outcome.status, outcome.error = "failed", f"a cell ran longer than the timeout ({job.timeout:g} s)"
-    except DeadKernelError:
-        outcome.status, outcome.error = "failed", "the kernel died"
-    except CellExecutionError as exc:
-        outcome.status = "failed"
-        outcome.error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).strip().splitlines()[-1]
-    except Exception as exc:  # a kernel that cannot start, a broken notebook: this job fails alone
-        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+    with open(log_path, "wb") as log:
+        try:
+            client.execute(env=env, stdout=log, stderr=log)
+        except CellTimeoutError:
+            outcome.status, outcome.error = (
+                "failed",
+                f"a cell ran longer than the timeout ({job.timeout:g} s)",
+            )
+        except DeadKernelError:
+            outcome.status, outcome.error = "failed", "the kernel died"
+        except CellExecutionError as exc:
+            outcome.status = "failed"
+            outcome.error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).strip().splitlines()[-1]
+        except Exception as exc:  # a kernel that cannot start, a broken notebook: this job fails alone
+            outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+    if outcome.status == "failed":
+        outcome.extra["kernel_log"] = str(log_path)
     outcome.seconds = time.perf_counter() - start
     outcome.peak_memory_mb = state["peak"]
     if outcome.status == "failed":

@@ -1,0 +1,190 @@
+"""`polybook eval` on small books, in the real kernels of every framework `make` sets up.
+
+The books are fixtures (tests/fixtures/evalbook, tests/fixtures/failbook), copied to a temporary
+folder so edits do not touch the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from polybook import envs
+from polybook.config import load_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = Path(__file__).resolve().parents[1]
+POLYBOOK = str(Path(sys.executable).with_name("polybook"))
+FRAMEWORKS = ("pytorch", "tensorflow", "mxnet")
+
+
+def copy_book(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    # the kernels of the project's own environments serve the copied book too
+    (root / "envs").mkdir()
+    for fw in FRAMEWORKS:
+        (root / "envs" / fw).symlink_to((PROJECT / "envs" / fw).resolve())
+    return root
+
+
+@pytest.fixture(scope="module", autouse=True)
+def frameworks_set_up() -> None:
+    """`make test` creates every environment first; a missing one is a failure, not a skip."""
+    config = load_config(PROJECT)
+    for fw in config.frameworks:
+        envs.require(config, fw)
+
+
+def run_eval(root: Path, *args: str) -> tuple[int, str, str, dict]:  # type: ignore[type-arg]
+    done = subprocess.run(
+        [POLYBOOK, "eval", "--source", str(root), "-j", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report_path = root / "_build" / "reports" / "eval.json"
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    return done.returncode, done.stdout, done.stderr, report
+
+
+def ran(report: dict) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+    return {(r["framework"], r["page"]) for r in report["notebooks"] if r["status"] == "executed"}
+
+
+def output(nb: dict, index: int = -1) -> str:  # type: ignore[type-arg]
+    """The text a code cell printed (nbformat stores multi-line text as a list of lines)."""
+    text = nb["cells"][index]["outputs"][0]["text"]
+    return "".join(text) if isinstance(text, list) else text
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_cache_reruns_exactly_what_changed(tmp_path: Path) -> None:
+    root = copy_book("evalbook", tmp_path)
+    code_pages = {"chapter_a/saved", "chapter_a/uses_double", "chapter_a/uses_triple", "chapter_b/plain"}
+
+    code, out, err, report = run_eval(root)
+    assert code == 0, err
+    assert ran(report) == {(fw, p) for fw in FRAMEWORKS for p in code_pages}
+    executed = root / "_build" / "executed"
+    for fw in FRAMEWORKS:
+        nb = json.loads((executed / fw / "chapter_a" / "uses_double.ipynb").read_text())
+        assert output(nb) == "42\n"
+        assert nb["metadata"]["kernelspec"]["name"] == f"polybook-{fw}"
+    plain = json.loads((executed / "mxnet" / "chapter_b" / "plain.ipynb").read_text())
+    assert output(plain) == "mxnet says hello\n"
+    assert (executed / "pytorch" / "chapter_b" / "prose.ipynb").is_file()
+    records = {(r["framework"], r["page"]): r for r in report["notebooks"]}
+    assert records[("pytorch", "chapter_a/saved")]["reason"] == "never executed"
+    assert records[("pytorch", "chapter_a/saved")]["seconds"] > 0
+
+    # nothing changed: nothing runs
+    code, out, err, report = run_eval(root)
+    assert code == 0, err
+    assert ran(report) == set()
+    assert report["summary"]["cached"] == len(report["notebooks"]) == 18  # 6 pages x 3 frameworks
+
+    # a prose edit: nothing runs, and the executed notebook shows the new prose with the old outputs
+    edit(root / "chapter_a" / "uses_double.md", "calls `d2l.double` only", "calls nothing but `d2l.double`")
+    code, out, err, report = run_eval(root)
+    assert (code, ran(report)) == (0, set())
+    nb = json.loads((executed / "tensorflow" / "chapter_a" / "uses_double.ipynb").read_text())
+    assert "calls nothing but" in "".join(nb["cells"][0]["source"])
+    assert output(nb) == "42\n"
+
+    # a code edit in one framework's cell runs that page in that framework only
+    edit(root / "chapter_b" / "plain.md", "'pytorch says hello'", "'pytorch says hi'")
+    code, out, err, report = run_eval(root, "--explain")
+    assert code == 0
+    assert "chapter_b/plain" in out and "runs: code changed in cell 1 (chapter_b/plain.md:7)" in out
+    code, out, err, report = run_eval(root)
+    assert (code, ran(report)) == (0, {("pytorch", "chapter_b/plain")})
+
+    # an edit to a #@save function runs the pages that use it (and the page defining it), no other
+    edit(root / "chapter_a" / "saved.md", "return 3 * x", "return x + x + x")
+    code, out, err, report = run_eval(root, "--explain")
+    assert "runs: library symbol d2l.triple changed" in out
+    assert "uses_double" not in [line.split()[1] for line in out.splitlines() if "runs:" in line]
+    code, out, err, report = run_eval(root)
+    assert code == 0, err
+    assert ran(report) == {(fw, p) for fw in FRAMEWORKS for p in ("chapter_a/saved", "chapter_a/uses_triple")}
+    assert "return x + x + x" in (root / "d2l" / "torch.py").read_text()
+
+    # --force reruns exactly the pages it names
+    code, out, err, report = run_eval(root, "--force", "chapter_b/*")
+    assert code == 0, err
+    assert ran(report) == {(fw, "chapter_b/plain") for fw in FRAMEWORKS}
+    assert {r["reason"] for r in report["notebooks"] if r["status"] == "executed"} == {"forced"}
+
+
+def test_failures_are_located_and_never_cached(tmp_path: Path) -> None:
+    root = copy_book("failbook", tmp_path)
+    code, _out, err, report = run_eval(root)
+    assert code == 1
+    records = {(r["framework"], r["page"]): r for r in report["notebooks"]}
+    for fw in FRAMEWORKS:
+        raised = records[(fw, "raises")]
+        assert (raised["status"], raised["location"]) == ("failed", "raises.md:12")
+        assert raised["error"] == "ZeroDivisionError: division by zero"
+        timed_out = records[(fw, "times_out")]
+        assert (timed_out["status"], timed_out["location"]) == ("failed", "times_out.md:6")
+        assert "timeout (3 s)" in timed_out["error"]
+        died = records[(fw, "kernel_dies")]
+        assert (died["status"], died["location"], died["error"]) == (
+            "failed",
+            "kernel_dies.md:5",
+            "the kernel died",
+        )
+        assert records[(fw, "fine")]["status"] == "executed"
+        assert f"raises.md:12: {fw}: ZeroDivisionError: division by zero [polybook.eval-failed]" in err
+        assert not (root / "_build" / "executed" / fw / "raises.ipynb").exists()
+        assert (root / "_build" / "reports" / "failed" / fw / "raises.ipynb").is_file()
+    # the next run reuses the page that worked and tries the failed ones again
+    code, _out, err, report = run_eval(root)
+    assert code == 1
+    assert {r["page"] for r in report["notebooks"] if r["status"] == "cached"} == {"fine", "index"}
+    assert {r["page"] for r in report["notebooks"] if r["status"] == "failed"} == {
+        "raises",
+        "times_out",
+        "kernel_dies",
+    }
+
+
+def test_a_killed_build_keeps_what_finished(tmp_path: Path) -> None:
+    root = copy_book("evalbook", tmp_path)
+    for page in ("chapter_a/uses_double", "chapter_a/uses_triple", "chapter_b/plain"):
+        path = root / f"{page}.md"
+        path.write_text(path.read_text().replace("#@tab all\n", "#@tab all\nimport time; time.sleep(2)\n"))
+    command = [POLYBOOK, "eval", "--source", str(root), "-j", "1", "--framework", "pytorch"]
+    build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    entries = root / "_build" / "cache" / "entries" / "pytorch"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (entries.is_dir() and any(entries.glob("*.ipynb"))):
+        time.sleep(0.1)
+    assert build.poll() is None, "the build finished before it could be killed"
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    finished = sorted(entries.glob("*.ipynb"))
+    assert finished
+    assert not list((root / "_build" / "cache").rglob("*.tmp"))
+    for entry in finished:
+        json.loads(entry.read_text())  # whole, never half-written
+    time.sleep(1)  # the killed worker follows its parent (PR_SET_PDEATHSIG)
+    code, _out, err, report = run_eval(root, "--framework", "pytorch")
+    assert code == 0, err
+    reused = {r["page"] for r in report["notebooks"] if r["status"] == "cached" and r["reason"] == "cached"}
+    assert len(reused) >= len(finished) - 1 >= 0
+    assert len(ran(report)) + len(reused) == 4
