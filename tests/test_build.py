@@ -118,9 +118,17 @@ def test_framework_selection_and_out(make_book, tmp_path_factory, capsys) -> Non
 
 def test_html_says_the_renderer_comes_later(make_book, capsys) -> None:  # type: ignore[no-untyped-def]
     root = make_book(PAGES)
-    assert main(["build", "html", "--source", str(root)]) == 0
+    assert main(["build", "html", "--no-exec", "--source", str(root)]) == 0
     assert "renderer comes later" in capsys.readouterr().out
     assert (root / "_build" / "notebooks" / "pytorch" / "intro.ipynb").is_file()
+
+
+def test_a_missing_environment_names_the_make_target(make_book, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = make_book(PAGES)
+    assert main(["eval", "--source", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "the pytorch environment is not set up" in err
+    assert "`make env-pytorch`" in err
 
 
 def test_atomic_write_leaves_old_content_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
