@@ -123,7 +123,10 @@ def test_html_says_the_renderer_comes_later(make_book, capsys) -> None:  # type:
     assert (root / "_build" / "notebooks" / "pytorch" / "intro.ipynb").is_file()
 
 
-def test_a_missing_environment_names_the_make_target(make_book, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_environment_names_the_make_target(
+    make_book, capsys, monkeypatch, tmp_path_factory
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("POLYBOOK_ENV_CACHE", str(tmp_path_factory.mktemp("empty-cache")))
     root = make_book(PAGES)
     assert main(["eval", "--source", str(root)]) == 1
     err = capsys.readouterr().err

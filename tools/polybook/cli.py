@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .book import Book, load_book
 from .config import BookConfig, load_config
-from .errors import Diagnostic, Diagnostics, PolybookError, Severity, SourceErrors
+from .errors import Diagnostic, Diagnostics, Kind, PolybookError, Severity, SourceErrors
 from .frameworks import Framework
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def _evaluate(
             if o.error == "the kernel died" and o.extra.get("kernel_log")
             else ""
         )
-        print(f"{where}: {o.framework}: {o.error}{log} [polybook.eval-failed]", file=sys.stderr)
+        print(f"{where}: {o.framework}: {o.error}{log} [polybook.{Kind.EVAL_FAILED.code}]", file=sys.stderr)
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -304,7 +304,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for fw in config.frameworks:
         link = envs.link_path(config, fw)
         ready = (link / "bin" / "python").exists()
-        kernel = (envs.kernel_dir(fw) / "kernel.json").is_file()
+        kernel = (envs.kernel_dir(fw) / "kernel.json").is_file()  # written by `env` and by `eval`
         version = envs.version_of(link.resolve(), fw.distribution, *fw.requirements) if ready else ""
         state = "ok" if ready and kernel else f"missing: run `make env-{fw.name}`"
         problems += state != "ok"

@@ -189,10 +189,11 @@ def kernel_dir(framework: Framework) -> Path:
     return Path(sys.prefix) / "share" / "jupyter" / "kernels" / framework.kernel
 
 
-def register_kernel(config: BookConfig, framework: Framework) -> Path:
-    """Write the kernelspec ``polybook-<framework>``, which starts the env's Python."""
+def register_kernel(framework: Framework, python: Path) -> Path:
+    """Write the kernelspec ``polybook-<framework>``, which starts ``python`` (rewritten only when
+    it changes, so a kernel of another book's environment is never left in place)."""
     spec = {
-        "argv": [str(python_of(config, framework)), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": f"{framework.display} (polybook)",
         "language": "python",
         "metadata": {"polybook": {"framework": framework.name}},
@@ -206,17 +207,29 @@ def ensure(config: BookConfig, framework: Framework, log: Path | None = None) ->
     """The framework's environment, created if needed, linked and with its kernel registered."""
     path = create(spec_for(framework, config), log)
     link(config, framework, path)
-    register_kernel(config, framework)
+    register_kernel(framework, python_of(config, framework))
     return path
 
 
-def require(config: BookConfig, framework: Framework) -> None:
-    """:raises EnvironmentMissing: when the framework cannot run here yet."""
-    where = link_path(config, framework)
-    if not (where / "bin" / "python").exists():
-        raise EnvironmentMissing(framework.name, f"no {where}")
-    if not (kernel_dir(framework) / "kernel.json").is_file():
-        raise EnvironmentMissing(framework.name, f"no kernel {framework.kernel}")
+def resolve(config: BookConfig, framework: Framework) -> Path:
+    """The environment a book's notebooks of ``framework`` run in, its kernel registered.
+
+    The book's own ``envs/<framework>`` if it has one; else the cached environment its
+    configuration asks for (so ``--source`` books need no links of their own).
+
+    :raises EnvironmentMissing: when neither exists.
+    """
+    linked = link_path(config, framework)
+    if (linked / "bin" / "python").exists():
+        python = linked / "bin" / "python"
+        env = linked.resolve()
+    else:
+        env = spec_for(framework, config).path
+        if not is_ready(env):
+            raise EnvironmentMissing(framework.name, f"no {linked}, and no {env}")
+        python = env / "bin" / "python"
+    register_kernel(framework, python)
+    return env
 
 
 def site_packages(env: Path) -> Path | None:

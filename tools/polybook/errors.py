@@ -76,6 +76,11 @@ class Kind(enum.Enum):
     )
     TOC_MISSING = ("toc-missing", Severity.ERROR, "a ```` ```toc ```` entry names no page")
     CONFIG = ("config", Severity.ERROR, "a configuration value is invalid")
+    EVAL_FAILED = (
+        "eval-failed",
+        Severity.ERROR,
+        "a notebook failed to execute: an exception, a timeout or a dead kernel, at its cell",
+    )
 
     def __init__(self, code: str, severity: Severity, description: str) -> None:
         self.code = code

@@ -110,8 +110,7 @@ def plan(
         needs_kernel = any(_notebook_code(nb) for _, nb in loaded)
         environment = ""
         if needs_kernel:
-            envs.require(book.config, fw)
-            environment = envs.environment_digest(envs.link_path(book.config, fw).resolve())
+            environment = envs.environment_digest(envs.resolve(book.config, fw))
         digests = library_digests(texts[fw.name])
         for path, nb in loaded:
             page = path.relative_to(folder).as_posix().removesuffix(".ipynb")
