@@ -54,6 +54,8 @@ typecheck: setup
 
 test: lint typecheck envs
 	$(POLYBOOK) lib --check
+	@# every notebook of the book, in every framework (cached: only what changed runs)
+	$(POLYBOOK) eval -j $(JOBS)
 	$(BIN)/python -m pytest
 
 bench: envs

@@ -157,20 +157,36 @@ def plan(
         (j.framework, j.page): (r.seconds if (r := cache.record(j.framework, j.page)) else None)
         for j in result.jobs
     }
-    # unknown durations first (they may be long), then the longest known ones
-    result.jobs.sort(
-        key=lambda j: (durations[(j.framework, j.page)] is not None, -(durations[(j.framework, j.page)] or 0))
-    )
+    result.jobs = order_jobs(result.jobs, durations)
     return result
+
+
+def order_jobs(jobs: list[Job], durations: dict[tuple[str, str], float | None]) -> list[Job]:
+    """Longest first, so the pool is not left waiting on one long notebook at the end; jobs
+    never run before (their duration unknown, perhaps long) go before all of them."""
+
+    def key(job: Job) -> tuple[bool, float]:
+        seconds = durations.get((job.framework, job.page))
+        return (seconds is not None, -(seconds or 0.0))
+
+    return sorted(jobs, key=key)
 
 
 Progress = Callable[[str, Job | None, Outcome | None], None]
 
 
 def execute(
-    jobs: list[Job], workers: int, gpus: int, progress: Progress, on_outcome: Callable[[Outcome], None]
+    jobs: list[Job],
+    workers: int,
+    gpus: int,
+    progress: Progress,
+    on_outcome: Callable[[Outcome], None],
+    runner: Callable[[Job], Outcome] = run,
 ) -> list[Outcome]:
-    """Run ``jobs`` on ``workers`` processes; a job wanting a GPU waits for a free one."""
+    """Run ``jobs`` on ``workers`` processes; a job wanting a GPU waits for a free one.
+
+    :param runner: what a worker does with a job (a module-level function: it is pickled).
+    """
     outcomes: list[Outcome] = []
     if not jobs:
         return outcomes
@@ -190,7 +206,7 @@ def execute(
                 if job.gpu is not None:
                     job = dataclasses.replace(job, gpu=free_gpus.pop(0))
                 progress("start", job, None)
-                running[pool.submit(run, job)] = job
+                running[pool.submit(runner, job)] = job
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 job = running.pop(future)

@@ -1,0 +1,66 @@
+"""The scheduler: GPUs handed out one per job when there are any, longest jobs first."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+from polybook.cache import components
+from polybook.evaluate import execute, order_jobs
+from polybook.execute import Job, Outcome
+
+
+def job(page: str, wants_gpu: bool) -> Job:
+    comps = components([("pass", f"{page}.md:1")], "env", {}, {})
+    return Job(
+        framework="pytorch",
+        page=page,
+        notebook=Path(f"{page}.ipynb"),
+        executed=Path(f"out/{page}.ipynb"),
+        out=Path("out"),
+        kernel="polybook-pytorch",
+        timeout=10,
+        cwd=Path("."),
+        pythonpath="",
+        components=comps,
+        gpu="want" if wants_gpu else None,
+    )
+
+
+def fake_run(job: Job) -> Outcome:
+    """Stands in for a kernel: holds its device a moment and says which one it had."""
+    start = time.time()
+    time.sleep(0.3)
+    return Outcome(job.framework, job.page, "executed", "", gpu=job.gpu, extra={"span": (start, time.time())})
+
+
+def test_gpus_go_one_per_job_and_cpu_jobs_see_none() -> None:
+    jobs = [job(f"g{i}", True) for i in range(4)] + [job(f"c{i}", False) for i in range(2)]
+    outcomes = execute(
+        jobs, workers=3, gpus=2, progress=lambda *a: None, on_outcome=lambda o: None, runner=fake_run
+    )
+    by_page = {o.page: o for o in outcomes}
+    assert {by_page[f"c{i}"].gpu for i in range(2)} == {None}
+    assert {by_page[f"g{i}"].gpu for i in range(4)} <= {"0", "1"}
+    # never two jobs on one GPU at the same time
+    for device in ("0", "1"):
+        spans = sorted(o.extra["span"] for o in outcomes if o.gpu == device)
+        assert all(a[1] <= b[0] + 0.05 for a, b in itertools.pairwise(spans))
+
+
+def test_without_gpus_every_job_runs_on_the_cpu() -> None:
+    jobs = [job("a", False), job("b", False)]
+    outcomes = execute(
+        jobs, workers=2, gpus=0, progress=lambda *a: None, on_outcome=lambda o: None, runner=fake_run
+    )
+    assert sorted((o.page, o.gpu, o.status) for o in outcomes) == [
+        ("a", None, "executed"),
+        ("b", None, "executed"),
+    ]
+
+
+def test_longest_known_jobs_start_first_after_new_ones() -> None:
+    jobs = [job(p, False) for p in ("short", "new", "long", "middle")]
+    durations = {("pytorch", "short"): 1.0, ("pytorch", "long"): 90.0, ("pytorch", "middle"): 10.0}
+    assert [j.page for j in order_jobs(jobs, durations)] == ["new", "long", "middle", "short"]
