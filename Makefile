@@ -11,6 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REFERENCE := $(VENV)/reference
 
 $(STAMP): pyproject.toml
+	@echo "polybook: setting up $(VENV) (polybook, Sphinx, Jupyter; about 30 s the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --quiet -e '.[test]'

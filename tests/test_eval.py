@@ -85,7 +85,7 @@ def test_cache_reruns_exactly_what_changed(tmp_path: Path) -> None:
     assert output(plain) == "mxnet says hello\n"
     assert (executed / "pytorch" / "chapter_b" / "prose.ipynb").is_file()
     records = {(r["framework"], r["page"]): r for r in report["notebooks"]}
-    assert records[("pytorch", "chapter_a/saved")]["reason"] == "never executed"
+    assert records[("pytorch", "chapter_a/saved")]["reason"] == "new: not executed before"
     assert records[("pytorch", "chapter_a/saved")]["seconds"] > 0
 
     # nothing changed: nothing runs

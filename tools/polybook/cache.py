@@ -77,7 +77,7 @@ def components(
 def explain(current: Components, previous: Components | None) -> str:
     """Why a notebook whose key has no entry must run, in a reader's words."""
     if previous is None:
-        return "never executed"
+        return "new: not executed before"
     reasons: list[str] = []
     old_cells = [c for c, _ in previous.cells]
     for index, (digest, where) in enumerate(current.cells, start=1):

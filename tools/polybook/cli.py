@@ -169,8 +169,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.target == "notebooks":
         return EXIT_OK
     code = EXIT_OK if args.no_exec else _evaluate(args, book, frameworks, out, time.time())
-    print(f"polybook: the {args.target} renderer comes later; the notebooks above are built.")
+    if args.target in ("html", "all"):
+        code = max(code, _render_html(args, book, frameworks, out))
+    if args.target in ("pdf", "all"):
+        print("polybook: the PDF renderer comes later; the notebooks above are built.")
     return code
+
+
+def _render_html(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
+    from .site import render
+
+    lang = book.config.languages[0]
+    start = time.perf_counter()
+    print(f"polybook: rendering {len(book.pages)} pages ({lang}) with Sphinx…", flush=True)
+    result = render(book, frameworks, out, lang, jobs=args.jobs)
+    for line in result.warnings:
+        print(line, file=sys.stderr)
+    state = "rendered" if result.sphinx_ran else "unchanged, Sphinx not needed"
+    print(
+        f"polybook: html ({lang}) {state} in {time.perf_counter() - start:.1f} s: "
+        f"{result.pages} pages, {result.assembled_changed} changed, {len(result.warnings)} Sphinx warning(s) "
+        f"-> {result.outdir / 'index.html'}"
+    )
+    return EXIT_OK
 
 
 def cmd_lib(args: argparse.Namespace) -> int:
@@ -220,7 +241,7 @@ def _evaluate(
 ) -> int:
     """Execute what changed (the notebooks are built); print the failures; pick the exit code."""
     from . import envs
-    from .evaluate import ConsoleProgress, execute, plan, write_report
+    from .evaluate import NO_CODE, ConsoleProgress, execute, plan, write_report
 
     gpus = envs.gpu_count()
     todo = plan(book, frameworks, out, force=getattr(args, "force", None), gpus=gpus)
@@ -247,8 +268,10 @@ def _evaluate(
     report_path = write_report(out, outcomes, started)
     failed = [o for o in outcomes if o.status == "failed"]
     ran = sum(o.status == "executed" for o in outcomes)
+    prose = sum(o.reason == NO_CODE for o in todo.reused)
     print(
-        f"polybook eval: {ran} executed, {len(todo.reused)} reused, {len(failed)} failed "
+        f"polybook eval: {ran} executed, {len(todo.reused) - prose} reused from the cache, "
+        f"{prose} without code, {len(failed)} failed "
         f"in {time.time() - started:.1f} s (-j {args.jobs}, {gpus} GPU(s)) -> {report_path}"
     )
     for o in sorted(failed, key=lambda o: (o.framework, o.page)):
@@ -263,7 +286,7 @@ def _evaluate(
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     from . import envs
 
@@ -285,8 +308,14 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     # pip spends most of its time waiting on downloads and disk: the environments install side by side
     with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        for future in as_completed([pool.submit(one, fw) for fw in chosen]):
-            sys.stdout.write(future.result() + "\n")
+        futures = [pool.submit(one, fw) for fw in chosen]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=30)
+            for future in done:
+                sys.stdout.write(future.result() + "\n")
+            if pending:
+                sys.stdout.write(f"polybook env: still installing… {time.perf_counter() - start:.0f} s\n")
             sys.stdout.flush()
     print(f"polybook env: {len(chosen)} environment(s) ready in {time.perf_counter() - start:.0f} s")
     return EXIT_OK

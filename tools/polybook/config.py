@@ -204,6 +204,25 @@ class BookConfig:
         conf="polybook_requirements",
         validate=_names,
     )
+    bibfiles: tuple[str, ...] = option(
+        "BibTeX files, relative to the book's root, that `:cite:` draws on.",
+        default=("references.bib",),
+        conf="polybook_bibfiles",
+        ini=("pdf", "bibfile"),
+        validate=_names,
+    )
+    colab_url: str = option(
+        "URL of a page's notebook in Colab; {framework} and {page} are filled in. Empty: no link.",
+        default="",
+        conf="polybook_colab_url",
+        validate=_text,
+    )
+    suppress_warnings: tuple[str, ...] = option(
+        "Sphinx warning types to silence (e.g. polybook.image-missing), as in Sphinx.",
+        default=(),
+        conf="suppress_warnings",
+        validate=_names,
+    )
     repository: str = option(
         "The book's repository URL (for 'Open in Colab' links).",
         default="",

@@ -32,6 +32,7 @@ from .fsutil import write_json, write_text
 from .library import build_library, library_paths
 from .symbols import PREAMBLE, library_digests, used_symbols
 
+NO_CODE = "no code to run"
 _WANTS_GPU = re.compile(r"try_gpu|try_all_gpus|num_gpus|\.cuda\(|gpu\(\d*\)|cuda:\d")
 _IMPORTS_D2L = re.compile(r"^\s*(from\s+d2l\s+import|import\s+d2l)", re.M)
 
@@ -120,13 +121,15 @@ def plan(
             timeout = float(meta.get("timeout") or book.config.timeout)
             if not code:
                 write_text(executed, json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-                result.reused.append(Outcome(fw.name, page, "cached", "no code to run"))
+                result.reused.append(Outcome(fw.name, page, "cached", NO_CODE))
                 continue
             sources = [c for c, _ in code]
             symbols = {n: digests[n] for n in used_symbols(sources) if n in digests}
             if any(_IMPORTS_D2L.search(c) for c in sources) or symbols:
                 symbols[PREAMBLE] = digests[PREAMBLE]
-            comps = components(code, environment, symbols, {"timeout": f"{timeout:g}", "kernel": fw.kernel})
+            options = {"timeout": f"{timeout:g}", "kernel": fw.kernel}
+            options.update({f"env {k}": v for k, v in fw.kernel_env})
+            comps = components(code, environment, symbols, options)
             forced = force is not None and fnmatch.fnmatch(page, force)
             if not forced and cache.has(fw.name, comps.key):
                 entry = json.loads(cache.entry(fw.name, comps.key).read_text(encoding="utf-8"))
@@ -149,6 +152,7 @@ def plan(
                     cwd=path.parent,
                     pythonpath=str(book.config.root),
                     components=comps,
+                    env=fw.kernel_env,
                     gpu="want" if wants_gpu and gpus else None,
                     reason=reason,
                 )

@@ -37,6 +37,8 @@ class Job:
     cwd: Path
     pythonpath: str
     components: Components
+    env: tuple[tuple[str, str], ...] = ()
+    """Variables the framework wants in its kernels' environment."""
     gpu: str | None = None
     """CUDA_VISIBLE_DEVICES for this job: a GPU id, or None to hide every GPU."""
     reason: str = ""
@@ -118,6 +120,7 @@ def run(job: Job) -> Outcome:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (job.pythonpath, env.get("PYTHONPATH", "")) if p)
     env["CUDA_VISIBLE_DEVICES"] = job.gpu if job.gpu is not None else ""
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger warns on every start otherwise
+    env.update(dict(job.env))
     job.cwd.mkdir(parents=True, exist_ok=True)
     # The kernel's own stdout/stderr (start-up chatter, a crash's last words) go to a log
     # beside the reports, not into the build's output.

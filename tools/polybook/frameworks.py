@@ -23,6 +23,8 @@ class Framework:
     """pip requirements on a machine with GPUs, when they differ from ``requirements``."""
     distribution: str = ""
     """The pip distribution whose version ``polybook doctor`` shows."""
+    kernel_env: tuple[tuple[str, str], ...] = ()
+    """Environment variables of the framework's kernels (part of every cache key)."""
 
     @property
     def kernel(self) -> str:
@@ -44,10 +46,12 @@ BUILTIN: dict[str, Framework] = {
             "tensorflow",
             "TensorFlow",
             "tensorflow",
-            ("tensorflow-cpu",),
+            ("tensorflow-cpu==2.21.0",),
             aliases=("tf",),
-            gpu_requirements=("tensorflow[and-cuda]",),
+            gpu_requirements=("tensorflow[and-cuda]==2.21.0",),
             distribution="tensorflow",
+            # TensorFlow's start-up chatter (oneDNN, CPU features) would fill every notebook's stderr
+            kernel_env=(("TF_CPP_MIN_LOG_LEVEL", "2"),),
         ),
         Framework("mxnet", "MXNet", "mxnet", ("mxnet==1.9.1", "numpy<1.24"), distribution="mxnet"),
         Framework("jax", "JAX", "jax", ("jax", "jaxlib", "flax"), distribution="jax"),

@@ -50,10 +50,31 @@ def strip_slide_marks(text: str) -> str:
 
 
 def _fence(body: str, head: str) -> str:
-    """A directive fence long enough not to be closed by backticks inside ``body``."""
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{head}\n{body}\n{ticks}" if body else f"{ticks}{head}\n{ticks}"
+    """A directive fence that nothing inside ``body`` closes.
+
+    Backticks when it can; colons (MyST's colon fence) when the directive's argument holds a
+    backtick, which CommonMark forbids in a backtick fence's info string (a caption with a role).
+    """
+    mark = ":" if "`" in head else "`"
+    longest = max((len(m) for m in re.findall(re.escape(mark) + "+", body)), default=0)
+    fence = mark * max(3, longest + 1)
+    return f"{fence}{head}\n{body}\n{fence}" if body else f"{fence}{head}\n{fence}"
+
+
+def convert_roles(text: str) -> str:
+    """d2l roles in a piece of inline text (a caption) in their MyST form."""
+    from .markdown import parser
+
+    out, cursor = [], 0
+    for token in parser().parseInline(text)[0].children or []:
+        if token.type != "d2l_role" or token.meta["name"] not in ROLE_TO_MYST:
+            continue
+        index = text.find(token.content, cursor)
+        if index < 0:
+            continue
+        out += [text[cursor:index], f"{{{ROLE_TO_MYST[token.meta['name']]}}}`{token.meta['target']}`"]
+        cursor = index + len(token.content)
+    return "".join(out) + text[cursor:]
 
 
 def replace_roles(block: TextBlock) -> tuple[str, list[str]]:
@@ -98,7 +119,7 @@ def block_to_myst(block: TextBlock) -> str:
             text = f"{text[:end]} ({label}){text[end:]}"
         label = None
     if block.kind == "table" and (block.caption or label):
-        caption = strip_slide_marks(block.caption or "")
+        caption = convert_roles(strip_slide_marks(block.caption or ""))
         options = f":name: {label}\n" if label else ""
         text = _fence(f"{options}\n{text}", "{table}" + (f" {caption}" if caption else ""))
         label = None

@@ -155,10 +155,11 @@ class PageParser:
             return
         block = TextBlock(kind, self.source(start, end), start + 1, end)
         inline = [t for t in group if t.type == "inline"]
-        children = [c for t in inline for c in (t.children or [])]
+        top = [c for t in inline for c in (t.children or [])]
+        children = list(_flatten(top))
         if kind == "heading":
             block.heading_level = int(first.tag[1:])
-        if kind == "paragraph" and _is_figure(children):
+        if kind == "paragraph" and _is_figure(top):
             block.kind = "figure"
         if kind == "math" and first.type == "math_block_label":
             block.label = first.info
@@ -367,6 +368,14 @@ class PageParser:
                 line,
             )
         target.label, target.label_line = label, line
+
+
+def _flatten(tokens: list[Token]) -> Iterator[Token]:
+    """Inline tokens in order, with the children of images (their alt text) after each image."""
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _flatten(token.children)
 
 
 def _is_figure(children: list[Token]) -> bool:

@@ -1,0 +1,179 @@
+"""The Sphinx extension: framework tab sets around code cells, download bars, collapsed stderr.
+
+A thin adapter: page assembly (:mod:`polybook.assemble`) already put each framework's code cell
+side by side with metadata; here those cells, as MyST-NB made them into doctree containers,
+are grouped into sphinx-design tab sets synchronised by framework (``sync-group: framework``,
+so sphinx-design's own script remembers the reader's choice and reads ``?framework=``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+from sphinx_design.shared import create_component
+
+from . import __version__
+
+LOGGER = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+class details(nodes.General, nodes.Element):
+    """A collapsed block (HTML ``<details>``). docutils has no such node; one visitor pair is all
+    it takes, so we keep our own rather than pull in a dependency for it."""
+
+
+def visit_details_html(self: Any, node: details) -> None:
+    self.body.append(f'<details class="{" ".join(node["classes"])}"><summary>{node["summary"]}</summary>')
+
+
+def depart_details_html(self: Any, node: details) -> None:
+    self.body.append("</details>")
+
+
+def visit_details_other(self: Any, node: details) -> None:
+    pass
+
+
+def depart_details_other(self: Any, node: details) -> None:
+    pass
+
+
+def _framework_names(app: Sphinx) -> dict[str, str]:
+    return dict(app.config.polybook_frameworks)
+
+
+def _tab_item(label: str, sync_id: str, content: list[nodes.Node], selected: bool = False) -> nodes.container:
+    rubric = nodes.rubric(label, label, classes=["sd-tab-label"])
+    rubric["sync_id"] = sync_id
+    rubric["sync_group"] = "framework"
+    body = create_component("tab-content", classes=["sd-tab-content"], children=content)
+    return create_component("tab-item", classes=["sd-tab-item"], selected=selected, children=[rubric, body])
+
+
+def _missing(display: str, what: str) -> nodes.paragraph:
+    return nodes.paragraph(
+        "", "", nodes.emphasis("", f"{what} has no {display} version."), classes=["polybook-missing"]
+    )
+
+
+class CodeTabs(SphinxTransform):
+    """Group the code cells of one position into a tab set, one tab per framework."""
+
+    default_priority = 400
+
+    def apply(self, **kwargs: Any) -> None:
+        names = _framework_names(self.app)
+        for parent in list(self.document.findall(nodes.Element)):
+            children = list(parent.children)
+            if not any(_position(c) is not None for c in children):
+                continue
+            rebuilt: list[nodes.Node] = []
+            index = 0
+            while index < len(children):
+                position = _position(children[index])
+                if position is None:
+                    rebuilt.append(children[index])
+                    index += 1
+                    continue
+                group: list[nodes.Element] = []
+                while index < len(children) and _position(children[index]) == position:
+                    group.append(children[index])  # type: ignore[arg-type]
+                    index += 1
+                rebuilt.append(self.tab_set(group, names))
+            parent.children = []
+            parent.extend(rebuilt)
+        self.collapse_stderr()
+
+    def tab_set(self, cells: list[nodes.Element], names: dict[str, str]) -> nodes.container:
+        meta = cells[0]["cell_metadata"]["polybook"]
+        by_framework = {c["cell_metadata"]["polybook"]["framework"]: c for c in cells}
+        items = []
+        for fw in meta.get("frameworks") or list(names):
+            display = names.get(fw, fw)
+            content: list[nodes.Node] = [
+                by_framework[fw] if fw in by_framework else _missing(display, "This example")
+            ]
+            items.append(_tab_item(display, fw, content))
+        return create_component("tab-set", classes=["sd-tab-set", "polybook-code-tabs"], children=items)
+
+    def collapse_stderr(self) -> None:
+        for block in list(self.document.findall(nodes.literal_block)):
+            if "stderr" in block.get("classes", []) and not isinstance(block.parent, details):
+                folded = details(summary="stderr", classes=["polybook-stderr"])
+                block.replace_self(folded)
+                folded += block
+
+
+def _position(node: nodes.Node) -> int | None:
+    if not isinstance(node, nodes.container) or node.get("nb_element") != "cell_code":
+        return None
+    metadata: dict[str, Any] = node.get("cell_metadata") or {}
+    meta = metadata.get("polybook")
+    return meta.get("position") if isinstance(meta, dict) else None
+
+
+class DownloadBar(SphinxTransform):
+    """Below a page's title, per framework: its notebook to download and an Open-in-Colab link."""
+
+    default_priority = 410
+
+    def apply(self, **kwargs: Any) -> None:
+        docname = self.env.docname
+        source = Path(self.env.doc2path(docname))
+        if source.suffix != ".ipynb" or not self.app.config.polybook_frameworks:
+            return
+        meta = json.loads(source.read_text(encoding="utf-8")).get("metadata", {}).get("polybook", {})
+        section = next(iter(self.document.findall(nodes.section)), None)
+        if section is None or not meta.get("downloads"):
+            return  # a page without code offers no notebook: never an empty one
+        up = "../" * docname.count("/")
+        items = []
+        for fw, display in self.app.config.polybook_frameworks:
+            if fw not in meta["downloads"]:
+                items.append(_tab_item(display, fw, [_missing(display, "This page")]))
+                continue
+            links: list[nodes.Node] = [
+                nodes.reference(
+                    "", f"Download the {display} notebook", refuri=f"{up}_notebooks/{fw}/{docname}.ipynb"
+                ),
+            ]
+            colab = self.app.config.polybook_colab_url
+            if colab:
+                links += [
+                    nodes.Text(" · "),
+                    nodes.reference("", "Open in Colab", refuri=colab.format(framework=fw, page=docname)),
+                ]
+            items.append(
+                _tab_item(display, fw, [nodes.paragraph("", "", *links, classes=["polybook-downloads"])])
+            )
+        bar = create_component("tab-set", classes=["sd-tab-set", "polybook-download-bar"], children=items)
+        title_index = next((i for i, c in enumerate(section.children) if isinstance(c, nodes.title)), -1)
+        section.insert(title_index + 1, bar)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx_design")
+    app.add_config_value("polybook_frameworks", [], "env", types=[list])
+    app.add_config_value("polybook_colab_url", "", "env", types=[str])
+    app.add_node(
+        details,
+        html=(visit_details_html, depart_details_html),
+        latex=(visit_details_other, depart_details_other),
+        text=(visit_details_other, depart_details_other),
+    )
+    app.add_transform(CodeTabs)
+    app.add_transform(DownloadBar)
+    app.connect("builder-inited", _add_static)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def _add_static(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file("polybook.css")
