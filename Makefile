@@ -6,7 +6,7 @@ STAMP := $(VENV)/.polybook-installed
 POLYBOOK := $(BIN)/polybook
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup envs env-% notebooks html pdf eval lib serve test lint typecheck bench clean
+.PHONY: setup envs env-% browser notebooks html pdf eval lib serve test lint typecheck bench clean
 
 REFERENCE := $(VENV)/reference
 
@@ -20,6 +20,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Debian's Chromium for the browser tests (never a browser download of a test tool's own)
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "polybook: installing Debian's chromium for the browser tests"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # One environment per framework, in a per-user cache shared by every clone (first time: minutes)
 envs: setup
@@ -53,7 +60,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck envs
+test: lint typecheck envs browser
 	$(POLYBOOK) lib --check
 	@# every notebook of the book, in every framework (cached: only what changed runs)
 	$(POLYBOOK) eval -j $(JOBS)

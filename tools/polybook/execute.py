@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from .cache import Cache, Components
 from .fsutil import write_text
@@ -107,8 +110,13 @@ def run(job: Job) -> Outcome:
         if peak is not None:
             state["peak"] = max(peak, state["peak"] or 0.0)
 
+    # Kernels talk over Unix sockets in a private folder: TCP ports picked by one kernel manager
+    # can be taken by another one starting at the same moment ("Address already in use").
+    sockets = Path(tempfile.mkdtemp(prefix="polybook-k-"))
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
     client = NotebookClient(
         nb,
+        config=config,
         timeout=int(job.timeout),
         kernel_name=job.kernel,
         resources={"metadata": {"path": str(job.cwd)}},
@@ -145,6 +153,7 @@ def run(job: Job) -> Outcome:
             outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
     if outcome.status == "failed":
         outcome.extra["kernel_log"] = str(log_path)
+    shutil.rmtree(sockets, ignore_errors=True)
     outcome.seconds = time.perf_counter() - start
     outcome.peak_memory_mb = state["peak"]
     if outcome.status == "failed":

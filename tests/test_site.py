@@ -1,0 +1,180 @@
+"""The HTML site in a real browser: Debian's Chromium, driven by Playwright.
+
+The fixture book (tests/fixtures/evalbook) is built once with `polybook build html` (executing its
+notebooks in every framework's kernel), served on localhost, and read as a reader would.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POLYBOOK = str(Path(sys.executable).with_name("polybook"))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("site") / "book"
+    shutil.copytree(FIXTURES / "evalbook", root)
+    done = subprocess.run(
+        [POLYBOOK, "build", "html", "--source", str(root), "-j", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 Sphinx warning(s)" in done.stdout, done.stdout + done.stderr
+    return root / "_build" / "html"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()  # a new reader: empty local storage
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def chosen(page: Page) -> list[str]:
+    """The framework each code tab set on the page shows."""
+    return page.eval_on_selector_all(
+        ".polybook-code-tabs",
+        """sets => sets.map(set => {
+            const input = [...set.querySelectorAll(':scope > input')].find(i => i.checked);
+            return input.nextElementSibling.getAttribute('data-sync-id');
+        })""",
+    )
+
+
+def visible_code(page: Page) -> list[str]:
+    """The text of the code cells a reader sees."""
+    return [
+        el.inner_text().strip()
+        for el in page.query_selector_all(".polybook-code-tabs .cell_input")
+        if el.is_visible()
+    ]
+
+
+def test_a_choice_switches_every_tab_set_and_persists(page: Page, server: str) -> None:
+    page.goto(f"{server}/en/chapter_b/plain.html")
+    assert chosen(page) == ["pytorch"]  # the configuration's first framework by default
+    page.goto(f"{server}/en/chapter_a/uses_double.html")
+    sets = page.query_selector_all(".polybook-code-tabs")
+    assert len(sets) == 2
+    assert chosen(page) == ["pytorch", "pytorch"]
+    sets[1].query_selector("label[data-sync-id='tensorflow']").click()
+    assert chosen(page) == ["tensorflow", "tensorflow"]
+    assert visible_code(page) == ["from d2l import tensorflow as d2l", "print(d2l.double(21))"]
+    assert page.is_visible(".polybook-code-tabs .cell_output:visible >> text=42")
+    page.goto(f"{server}/en/chapter_b/plain.html")
+    assert chosen(page) == ["tensorflow"]
+    assert visible_code(page) == ["print('tensorflow says hello')"]
+
+
+def test_the_url_selects_a_framework(page: Page, server: str) -> None:
+    page.goto(f"{server}/en/chapter_a/uses_triple.html?framework=mxnet")
+    assert chosen(page) == ["mxnet", "mxnet"]
+    assert visible_code(page)[0] == "from d2l import mxnet as d2l"
+
+
+def test_a_numref_link_lands_on_its_figure(page: Page, server: str) -> None:
+    page.goto(f"{server}/en/chapter_a/uses_double.html")
+    link = page.query_selector("a:has-text('Fig. ')")
+    assert link is not None
+    assert link.inner_text() == "Fig. 1"
+    link.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/en/chapter_b/prose.html#fig-box")
+    figure = page.query_selector("#fig-box")
+    assert figure is not None and figure.is_visible()
+    assert "A box, drawn for the tests." in figure.inner_text()
+
+
+@pytest.mark.parametrize("path", ["index.html", "chapter_a/uses_double.html", "chapter_b/prose.html"])
+def test_no_image_is_broken(page: Page, server: str, path: str) -> None:
+    page.goto(f"{server}/en/{path}")
+    page.wait_for_load_state("load")
+    broken = page.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+    )
+    assert broken == []
+
+
+def test_the_download_link_gives_the_chosen_frameworks_notebook(page: Page, server: str) -> None:
+    page.goto(f"{server}/en/chapter_a/uses_double.html?framework=tensorflow")
+    link = page.query_selector(".polybook-download-bar .sd-tab-content:visible a:has-text('notebook')")
+    assert link is not None
+    assert "TensorFlow" in link.inner_text()
+    response = page.request.get(link.evaluate("a => a.href"))
+    assert response.ok
+    nb = nbformat.reads(response.text(), as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "polybook-tensorflow"
+    assert nb.cells[-1].outputs[0]["text"] == "42\n"
+
+
+def test_the_site_root_sends_readers_to_the_source_language(page: Page, server: str) -> None:
+    page.goto(f"{server}/index.html")
+    page.wait_for_url("**/en/index.html")
+    assert page.title().startswith("Execution test book")
+
+
+def test_a_zip_of_every_notebook_per_framework(site: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(site / "en" / "_downloads" / "book-mxnet.zip") as archive:
+        names = sorted(archive.namelist())
+        assert names == [
+            "book-mxnet/chapter_a/saved.ipynb",
+            "book-mxnet/chapter_a/uses_double.ipynb",
+            "book-mxnet/chapter_a/uses_triple.ipynb",
+            "book-mxnet/chapter_b/plain.ipynb",
+        ]
+        nb = json.loads(archive.read("book-mxnet/chapter_b/plain.ipynb"))
+        assert nb["metadata"]["kernelspec"]["name"] == "polybook-mxnet"
