@@ -7,7 +7,11 @@ knows whether a label exists or is defined twice.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import hashlib
+import json
 import os
+import pickle
 import posixpath
 import re
 from collections.abc import Iterable
@@ -71,11 +75,51 @@ def discover_pages(config: BookConfig) -> dict[str, Path]:
     return pages
 
 
-def _parse_one(args: tuple[str, Path, str, tuple[str, ...]]) -> tuple[Document, Diagnostics]:
-    name, path, shown, frameworks = args
-    diags = Diagnostics()
+@functools.cache
+def _parser_digest() -> str:
+    """A hash of the code that turns a page into a Document: a new polybook invalidates the cache."""
+    digest = hashlib.sha256()
+    for module in ("markdown", "cells", "parser", "document", "errors", "myst"):
+        digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    return digest.hexdigest()
+
+
+ParseJob = tuple[str, Path, str, tuple[str, ...], "Path | None"]
+
+
+def _entry(job: ParseJob, text: str) -> Path | None:
+    """Where the parse cache keeps this page: named by its content (and its name, frameworks,
+    and the parser's own code), never by a file's date."""
+    name, path, shown, frameworks, cache = job
+    if cache is None:
+        return None
+    key = hashlib.sha256(json.dumps([_parser_digest(), name, str(path), shown, frameworks, text]).encode())
+    return cache / f"{key.hexdigest()}.pickle"
+
+
+def _load_entry(entry: Path) -> tuple[Document, Diagnostics] | None:
+    try:
+        with open(entry, "rb") as handle:
+            cached: tuple[Document, Diagnostics] = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        return None
+    return cached
+
+
+def _parse_one(job: ParseJob) -> tuple[Document, Diagnostics]:
+    """Parse one page and keep the result in the parse cache (a pickle written atomically)."""
+    name, path, shown, frameworks, _ = job
     text = path.read_text(encoding="utf-8")
-    return parse_page(text, name, path, shown, frameworks, diags), diags
+    entry = _entry(job, text)
+    diags = Diagnostics()
+    doc = parse_page(text, name, path, shown, frameworks, diags)
+    if entry is not None:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump((doc, diags), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    return doc, diags
 
 
 def _toc_order(docs: dict[str, Document], diags: Diagnostics) -> list[str]:
@@ -108,16 +152,30 @@ def _toc_order(docs: dict[str, Document], diags: Diagnostics) -> list[str]:
     return order
 
 
-def load_book(config: BookConfig, jobs: int = 1) -> Book:
-    """Parse every page of the book and run the checks that span pages."""
+def load_book(config: BookConfig, jobs: int = 1, cache: Path | None = None) -> Book:
+    """Parse every page of the book and run the checks that span pages.
+
+    :param cache: a folder for the parse cache (pages whose text is unchanged are not parsed).
+    """
     book = Book(config)
     frameworks = tuple(fw.name for fw in config.frameworks)
-    work = [(name, path, display_path(path), frameworks) for name, path in discover_pages(config).items()]
-    if jobs > 1 and len(work) > 16:
+    work: list[ParseJob] = [
+        (name, path, display_path(path), frameworks, cache) for name, path in discover_pages(config).items()
+    ]
+    results: list[tuple[Document, Diagnostics]] = []
+    missing: list[ParseJob] = []
+    for job in work:  # pages parsed before come from the cache, without starting any process
+        entry = _entry(job, job[1].read_text(encoding="utf-8"))
+        found = _load_entry(entry) if entry is not None else None
+        if found is None:
+            missing.append(job)
+        else:
+            results.append(found)
+    if jobs > 1 and len(missing) > 16:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_parse_one, work, chunksize=max(1, len(work) // (jobs * 4))))
+            results += pool.map(_parse_one, missing, chunksize=max(1, len(missing) // (jobs * 4)))
     else:
-        results = [_parse_one(item) for item in work]
+        results += [_parse_one(job) for job in missing]
     docs = {}
     for doc, diags in results:
         docs[doc.name] = doc

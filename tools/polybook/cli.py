@@ -135,7 +135,8 @@ def _load(args: argparse.Namespace, *, warnings: bool = True) -> tuple[BookConfi
     """The book, parsed and checked. Its errors stop the command; its warnings are printed
     unless ``warnings`` is False (for commands they do not concern, such as ``lib``)."""
     config = load_config(args.source)
-    book = load_book(config, jobs=getattr(args, "jobs", 1))
+    cache = _out(config, args.out) / "cache" / "parse" if args.command in ("build", "eval") else None
+    book = load_book(config, jobs=getattr(args, "jobs", 1), cache=cache)
     diags = book.diagnostics
     if not warnings:
         diags = Diagnostics(diags.errors)

@@ -30,6 +30,7 @@ from .execute import Job, Outcome, die_with_parent, run
 from .frameworks import Framework
 from .fsutil import write_json, write_text
 from .library import build_library, library_paths
+from .notebooks import dumps
 from .symbols import PREAMBLE, library_digests, used_symbols
 
 NO_CODE = "no code to run"
@@ -120,7 +121,7 @@ def plan(
             meta = nb["metadata"].get("polybook", {})
             timeout = float(meta.get("timeout") or book.config.timeout)
             if not code:
-                write_text(executed, json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                write_text(executed, dumps(nb))
                 result.reused.append(Outcome(fw.name, page, "cached", NO_CODE))
                 continue
             sources = [c for c, _ in code]
@@ -134,7 +135,7 @@ def plan(
             if not forced and cache.has(fw.name, comps.key):
                 entry = json.loads(cache.entry(fw.name, comps.key).read_text(encoding="utf-8"))
                 merged = merge_outputs(nb, entry)
-                write_text(executed, json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                write_text(executed, dumps(merged))
                 result.reused.append(Outcome(fw.name, page, "cached", "cached"))
                 continue
             record = cache.record(fw.name, page)

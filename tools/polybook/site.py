@@ -24,6 +24,7 @@ from .assemble import assemble
 from .book import Book
 from .frameworks import Framework
 from .fsutil import write_text
+from .notebooks import dumps
 
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 """Zip entries carry this date, so the archive's bytes depend only on its content."""
@@ -45,10 +46,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return data
     except (OSError, ValueError):
         return None
-
-
-def _dumps(nb: dict[str, Any]) -> str:
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], out: Path) -> dict[str, Any]:
@@ -168,7 +165,7 @@ def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str)
         nb = assemble(doc, frameworks, executed, source_name)
         target = srcdir / f"{doc.name}.ipynb"
         made.add(target)
-        result.assembled_changed += write_text(target, _dumps(nb))
+        result.assembled_changed += write_text(target, dumps(nb))
         for name in nb["metadata"]["polybook"]["downloads"]:
             done = out / "executed" / name / f"{doc.name}.ipynb"
             plain = out / "notebooks" / name / f"{doc.name}.ipynb"
