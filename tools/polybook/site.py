@@ -208,11 +208,12 @@ def locate_warning(line: str, srcdir: Path) -> str:
     meta = nb["cells"][index].get("metadata", {}).get("polybook", {})
     source = meta.get("source", "")
     if "line_map" in meta:
+        cell_line = max(within - 2, 0)  # MyST-NB reports a cell's 0-based line plus 2
         start, chapter_line = 0, 0
         for offset, first in meta["line_map"]:
-            if offset <= max(within - 1, 0):
+            if offset <= cell_line:
                 start, chapter_line = offset, first
-        return f"{source}:{chapter_line + max(within - 1, 0) - start}: {match.group('rest')}"
+        return f"{source}:{chapter_line + cell_line - start}: {match.group('rest')}"
     if source:
         return f"{source}: {match.group('rest')}"
     return line
