@@ -236,7 +236,10 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     settings = sphinx_settings(book, lang, frameworks, out)
     stamp_path = result.outdir / ".polybook-stamp"
     stamp = _stamp(srcdir, extra, settings)
+    warnings_path = out / "reports" / f"sphinx-{lang}.txt"
     if stamp_path.is_file() and stamp_path.read_text() == stamp and (result.outdir / "index.html").is_file():
+        if warnings_path.is_file():  # the warnings of the build that made these pages still hold
+            result.warnings = [line for line in warnings_path.read_text().splitlines() if line.strip()]
         return result
     from sphinx.application import Sphinx  # imported here: only rendering needs Sphinx
     from sphinx.util.console import nocolor
@@ -261,6 +264,7 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     result.warnings = [
         locate_warning(line, srcdir) for line in warnings.getvalue().splitlines() if line.strip()
     ]
+    write_text(warnings_path, "".join(f"{line}\n" for line in result.warnings))
     if app.statuscode == 0:
         write_text(stamp_path, stamp)
     target = f"{lang}/index.html"

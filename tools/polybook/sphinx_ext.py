@@ -8,6 +8,7 @@ so sphinx-design's own script remembers the reader's choice and reads ``?framewo
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
+from sphinx.util.fileutil import copy_asset
 from sphinx_design.shared import create_component
 
 from . import __version__
@@ -171,9 +173,35 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(CodeTabs)
     app.add_transform(DownloadBar)
     app.connect("builder-inited", _add_static)
+    app.connect("build-finished", _copy_mathjax)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def _add_static(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("polybook.css")
+    if _offline_mathjax() is not None:
+        app.config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _offline_mathjax() -> Path | None:
+    """MathJax as the package sphinx-mathjax-offline ships it.
+
+    We serve it from the site itself, so equations render without a network (readers behind
+    firewalls, the browser tests). The package's own extension does the same but does not
+    declare itself safe for parallel reading, which would make Sphinx read every page serially;
+    so we take its files and copy them ourselves.
+    """
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "static" / "mathjax"
+    return folder if folder.is_dir() else None
+
+
+def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    source = _offline_mathjax()
+    if exception is None and source is not None and app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / "mathjax"
+        if not (target / "tex-chtml.js").is_file():
+            copy_asset(str(source), str(target))
