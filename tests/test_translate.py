@@ -1,0 +1,129 @@
+"""Translation pairs: sync never loses a translator's words, and its status counts the edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polybook.errors import Diagnostics
+from polybook.parser import parse_page
+from polybook.translate import sync_text
+
+WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "lambda", "zeta"]
+
+
+def doc(text: str):  # type: ignore[no-untyped-def]
+    return parse_page(text, "page", Path("page.md"), "page.md", ("pytorch",), Diagnostics())
+
+
+def chapter(blocks: list[str]) -> str:
+    return "# Title\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def translate(pair_text: str, blocks: list[str], chosen: set[int]) -> tuple[str, dict[int, str]]:
+    """Insert a translation after each chosen source block, as a translator would."""
+    words = {}
+    for index in sorted(chosen):
+        words[index] = f"Übersetzung {index} von {blocks[index].split()[1]}."
+        slot = f"{blocks[index]}\n\n<!-- polybook:untranslated -->\n"
+        assert slot in pair_text
+        pair_text = pair_text.replace(slot, f"{blocks[index]}\n\n{words[index]}\n", 1)
+    return pair_text, words
+
+
+@st.composite
+def scenario(draw):  # type: ignore[no-untyped-def]
+    n = draw(st.integers(min_value=3, max_value=9))
+    blocks = [f"Paragraph {WORDS[i]} number {i} says something." for i in range(n)]
+    chosen = draw(st.sets(st.integers(min_value=0, max_value=n - 1)))
+    # edits at positions two apart, so each edit has unchanged neighbours
+    positions = list(range(0, n, 2))
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["keep", "modify", "delete", "insert"]),
+            min_size=len(positions),
+            max_size=len(positions),
+        )
+    )
+    return blocks, chosen, dict(zip(positions, kinds, strict=True))
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenario())
+def test_sync_keeps_every_translation_and_counts_the_edits(case) -> None:  # type: ignore[no-untyped-def]
+    blocks, chosen, edits = case
+    first, _ = sync_text(doc(chapter(blocks)), chapter(blocks), None)
+    pair_text, words = translate(first, blocks, chosen)
+    new_blocks: list[str] = []
+    expected = {"translated": 0, "stale": 0, "missing": 1, "orphaned": 0}  # the title is never translated
+    for index, block in enumerate(blocks):
+        kind = edits.get(index, "keep")
+        translated = index in chosen
+        if kind == "keep":
+            new_blocks.append(block)
+            expected["translated" if translated else "missing"] += 1
+        elif kind == "modify":
+            new_blocks.append(block.replace("says something", "now says something else"))
+            expected["stale" if translated else "missing"] += 1
+        elif kind == "delete":
+            expected["orphaned"] += translated
+        else:  # insert a new block before this one
+            new_blocks += [f"Inserted paragraph {index} is new here.", block]
+            expected["missing"] += 1
+            expected["translated" if translated else "missing"] += 1
+    source = chapter(new_blocks)
+    synced, status = sync_text(doc(source), source, pair_text)
+    for text in words.values():
+        assert text in synced
+    assert {k: getattr(status, k) for k in expected} == expected
+    again, status_again = sync_text(doc(source), source, synced)
+    assert again == synced  # idempotent
+    assert status_again == status
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_moved_block_keeps_its_translation(data) -> None:  # type: ignore[no-untyped-def]
+    blocks = [f"Paragraph {w} is here." for w in WORDS[:6]]
+    first, _ = sync_text(doc(chapter(blocks)), chapter(blocks), None)
+    pair_text, words = translate(first, blocks, set(range(6)))
+    source_index = data.draw(st.integers(0, 5))
+    target_index = data.draw(st.integers(0, 5))
+    moved = blocks[:]
+    moved.insert(target_index, moved.pop(source_index))
+    source = chapter(moved)
+    synced, status = sync_text(doc(source), source, pair_text)
+    for text in words.values():
+        assert text in synced
+    assert (status.translated, status.stale, status.missing, status.orphaned) == (6, 0, 1, 0)
+
+
+def test_pairs_read_like_the_source_with_list_items_and_labels() -> None:
+    source = (
+        "## Linear Models\n:label:`subsec_linear_model`\n\n"
+        "The assumption of linearity says that the target is a weighted sum.\n\n"
+        "* Each weight says how much a feature matters.\n* The bias shifts everything.\n\n"
+        "```{.python .input}\n#@tab all\nw = d2l.zeros(3)\n```\n"
+    )
+    pairs, status = sync_text(doc(source), source, None)
+    slot = "\n\n<!-- polybook:untranslated -->\n"
+    assert pairs == source.replace("_model`\n", "_model`" + slot).replace("sum.\n", "sum." + slot)
+    assert (status.missing, status.translated) == (4, 0)
+    pairs = pairs.replace(
+        ":label:`subsec_linear_model`" + slot, ":label:`subsec_linear_model`\n\n## 선형 모델\n"
+    )
+    pairs = pairs.replace(
+        "weighted sum." + slot,
+        "weighted sum.\n\n선형성 가정은 타깃을 가중합으로 나타낼 수 있다는 뜻입니다.\n",
+    )
+    pairs = pairs.replace(
+        "* Each weight says how much a feature matters.\n",
+        "* Each weight says how much a feature matters.\n  각 가중치는 특성이 얼마나 중요한지를 나타냅니다.\n",
+    )
+    synced, status = sync_text(doc(source), source, pairs)
+    assert (status.translated, status.missing) == (3, 1)
+    assert "## 선형 모델" in synced
+    assert "  각 가중치는 특성이 얼마나 중요한지를 나타냅니다." in synced
+    assert synced.count("w = d2l.zeros(3)") == 1  # code appears once

@@ -1,0 +1,393 @@
+"""Translations as aligned paragraph pairs: init, sync, status.
+
+A pair file (``translations/<lang>/<page>.md``) reads like the source chapter with each text
+block followed by its translation, and each list item followed, inside the item, by its
+translation. Code, math and other blocks that are not translated appear once, as in the source.
+
+The toolchain recognises a source block by matching it against the current chapter; the block
+after it is its translation. When the chapter changes, :func:`sync` aligns the pairs the file
+holds with the chapter's blocks (a sequence alignment, as ``difflib`` does for lines): a pair
+whose source block changed keeps its translation and is marked stale with its previous source
+text beside it; a pair whose source is gone moves to an orphaned section at the end; a new block
+comes in untranslated. A translator's words are never dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from .document import Document, TextBlock
+from .markdown import tokenize
+
+TRANSLATABLE = {"heading", "paragraph", "figure", "table", "blockquote", "list"}
+STALE = "<!-- polybook:stale"
+UNTRANSLATED = "<!-- polybook:untranslated -->"
+"""Stands where a block's translation will go: so the file says which block is which even
+after the source changes (a changed source block is otherwise hard to tell from a translation)."""
+ORPHANED = "<!-- polybook:orphaned -->"
+_ATTACHED_MARK = re.compile(r"^\s*:(label|eqlabel|width|height):`[^`]*`\s*$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A translatable piece of the chapter: a text block, or one item of a list."""
+
+    text: str
+    """Its source text (for a list item: the item's content, without the bullet)."""
+    after: int
+    """0-based index of the chapter line after which its translation goes."""
+    indent: str = ""
+    """For a list item: the indentation of the item's content."""
+    item: bool = False
+
+
+def _attached_end(lines: list[str], end: int) -> int:
+    """The line after a block's end, past the mark lines that belong to it (``:label:``…)."""
+    while end < len(lines) and _ATTACHED_MARK.match(lines[end]):
+        end += 1
+    return end
+
+
+def _list_items(source: str) -> list[tuple[int, int, int]]:
+    """(first line, end line, content column) of each top-level item of a list's source."""
+    items = []
+    for token in tokenize(source):
+        if token.type == "list_item_open" and token.level == 1 and token.map:
+            start, end = token.map
+            line = source.split("\n")[start]
+            marker = re.match(r"\s*(?:[*+-]|\d+[.)])\s+", line)
+            items.append((start, end, marker.end() if marker else 2))
+    return items
+
+
+def units(doc: Document, text: str) -> list[Unit]:
+    """The translatable units of a chapter, in order."""
+    lines = text.split("\n")
+    found = []
+    for block in doc.text_blocks:
+        if block.kind not in TRANSLATABLE or not block.source.strip():
+            continue
+        if block.kind == "list":
+            body = block.source.split("\n")
+            for start, end, column in _list_items(block.source):
+                item_lines = body[start:end]
+                while item_lines and not item_lines[-1].strip():
+                    item_lines.pop()
+                content = "\n".join([item_lines[0][column:], *(ln[column:] for ln in item_lines[1:])])
+                found.append(Unit(content, block.line - 1 + start + len(item_lines) - 1, " " * column, True))
+            continue
+        found.append(Unit(block.source, _attached_end(lines, block.end_line) - 1))
+    return found
+
+
+@dataclass
+class Pair:
+    """A source text and its translation, as a pair file holds them."""
+
+    source: str
+    translation: str = ""
+    previous: str | None = None
+    """For a stale pair: the source text the translation was made from."""
+    item: bool = False
+
+
+@dataclass
+class PairFile:
+    pairs: list[Pair] = field(default_factory=list)
+    orphans: list[Pair] = field(default_factory=list)
+
+
+def _raw(lines: list[str], token: Token) -> str:
+    start, end = token.map or (0, 0)
+    chunk = lines[start:end]
+    while chunk and not chunk[-1].strip():
+        chunk.pop()
+    return "\n".join(chunk)
+
+
+def _groups(tokens: list[Token]) -> list[list[Token]]:
+    groups, index = [], 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.nesting == 1:
+            depth, end = 0, index
+            while True:
+                depth += tokens[end].nesting
+                if depth == 0:
+                    break
+                end += 1
+            groups.append(tokens[index : end + 1])
+            index = end + 1
+        else:
+            groups.append([token])
+            index += 1
+    return groups
+
+
+def _split_item(content: str, known: set[str]) -> tuple[str, str]:
+    """An item of a pair file: its source part and its translation part."""
+    lines = content.split("\n")
+    for k in range(len(lines), 0, -1):  # the longest prefix that is a current source item
+        head = "\n".join(lines[:k])
+        if head in known:
+            return head, "\n".join(lines[k:]).strip("\n")
+    if "" in lines:  # `source` / blank line / `translation`, as sync writes it
+        cut = lines.index("")
+        return "\n".join(lines[:cut]), "\n".join(lines[cut + 1 :]).strip("\n")
+    best = max(
+        range(1, len(lines) + 1),
+        key=lambda k: max(
+            (difflib.SequenceMatcher(None, "\n".join(lines[:k]), t).ratio() for t in known), default=0
+        ),
+    )
+    return "\n".join(lines[:best]), "\n".join(lines[best:]).strip("\n")
+
+
+def read_pairs(text: str, current: list[Unit]) -> PairFile:
+    """The pairs a pair file holds, recognised against the chapter's current units."""
+    lines = text.split("\n")
+    known_blocks = {u.text for u in current if not u.item}
+    known_items = {u.text for u in current if u.item}
+    result = PairFile()
+    target = result.pairs
+    open_pair: Pair | None = None  # a source block waiting for its translation
+    pending_previous: str | None = None
+    for group in _groups(tokenize(text)):
+        first = group[0]
+        if first.type == "html_block" and first.content.startswith(ORPHANED):
+            target, open_pair = result.orphans, None
+            continue
+        if first.type == "html_block" and first.content.startswith(UNTRANSLATED):
+            open_pair = None  # the slot of the open pair, still empty
+            continue
+        if first.type == "html_block" and first.content.startswith(STALE):
+            body = first.content.strip()
+            pending_previous = body[len(STALE) :].split("\n", 1)[1].rsplit("-->", 1)[0].strip("\n")
+            if open_pair is not None:
+                open_pair.previous = pending_previous
+                pending_previous = None
+            continue
+        if first.type in ("bullet_list_open", "ordered_list_open") and first.map:
+            open_pair = None
+            raw = _raw(lines, first)
+            for start, end, column in _list_items(raw):
+                item_lines = raw.split("\n")[start:end]
+                content = "\n".join([item_lines[0][column:], *(ln[column:] for ln in item_lines[1:])]).strip(
+                    "\n"
+                )
+                source, translation = _split_item(content, known_items)
+                target.append(Pair(source, translation, item=True))
+            continue
+        if first.type in ("d2l_mark", "d2l_caption"):
+            continue  # a source block's `:label:` stands between it and its translation
+        kind = {"heading_open": 1, "paragraph_open": 1, "table_open": 1, "blockquote_open": 1}
+        if first.type not in kind or not first.map:
+            open_pair = None  # code, math, marks: structure that appears once
+            continue
+        raw = _raw(lines, first)
+        if (
+            open_pair is not None
+            and raw not in known_blocks
+            and not _looks_like(raw, known_blocks, open_pair)
+        ):
+            open_pair.translation = raw
+            open_pair = None
+            continue
+        if (
+            target is result.orphans
+            and open_pair is None
+            and raw not in known_blocks
+            and target
+            and not target[-1].translation
+        ):
+            target[-1].translation = raw
+            continue
+        open_pair = Pair(raw, previous=pending_previous)
+        pending_previous = None
+        target.append(open_pair)
+    return result
+
+
+def _looks_like(raw: str, known: set[str], open_pair: Pair) -> bool:
+    """Whether ``raw`` is more likely a source block that changed than ``open_pair``'s translation.
+
+    Only consulted for files without slots (written by hand, or imported): a slightly edited
+    source paragraph resembles its new version; a translation into another language does not.
+    """
+    if open_pair.previous is not None:
+        return False
+    return any(difflib.SequenceMatcher(None, raw, text, autojunk=False).ratio() > 0.75 for text in known)
+
+
+def _align(old: list[Pair], new: list[Unit]) -> tuple[list[Pair], list[Pair]]:
+    """Carry the old pairs over to the new units; return the new pairs and the orphans."""
+    matcher = difflib.SequenceMatcher(None, [p.source for p in old], [u.text for u in new], autojunk=False)
+    pairs: list[Pair] = []
+    orphans: list[Pair] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            for pair, unit in zip(old[i1:i2], new[j1:j2], strict=True):
+                pairs.append(Pair(unit.text, pair.translation, pair.previous, unit.item))
+            continue
+        olds, news = old[i1:i2], new[j1:j2]
+        translated = [p for p in olds if p.translation]
+        for index, unit in enumerate(news):
+            if index < len(translated) and op == "replace":
+                pair = translated[index]
+                previous = pair.previous if pair.previous is not None else pair.source
+                pairs.append(Pair(unit.text, pair.translation, previous, unit.item))
+            else:
+                pairs.append(Pair(unit.text, item=unit.item))
+        leftover = translated[len(news) :] if op == "replace" else translated
+        orphans += leftover
+    return pairs, orphans
+
+
+def render(source_text: str, current: list[Unit], pairs: list[Pair], orphans: list[Pair]) -> str:
+    """The pair file: the chapter with each unit's translation inserted after it."""
+    lines = source_text.rstrip("\n").split("\n")
+    inserts: dict[int, tuple[list[str], bool]] = {}
+    for unit, pair in zip(current, pairs, strict=True):
+        if not pair.translation:
+            if not unit.item:  # a list item's translation needs no slot: the item holds it
+                inserts[unit.after] = (["", UNTRANSLATED], False)
+            continue
+        chunk: list[str] = []
+        if pair.previous is not None:
+            chunk += ["", f"{STALE} — the source changed; it was:", pair.previous, "-->"]
+        indent = unit.indent if unit.item else ""
+        chunk += ["", *(f"{indent}{ln}" if ln.strip() else "" for ln in pair.translation.split("\n"))]
+        inserts[unit.after] = (chunk, unit.item)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        out.append(line)
+        if index in inserts:
+            chunk, item = inserts[index]
+            out += chunk
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if following.strip() and not item:
+                out.append("")  # a paragraph needs a blank line before what follows
+    if orphans:
+        out += ["", ORPHANED, ""]
+        for pair in orphans:
+            out += [pair.source, "", pair.translation, ""]
+        while out and not out[-1]:
+            out.pop()
+    return "\n".join(out) + "\n"
+
+
+@dataclass
+class Status:
+    page: str
+    translated: int = 0
+    stale: int = 0
+    missing: int = 0
+    orphaned: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.stale + self.missing
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.translated / self.total, 1) if self.total else 100.0
+
+
+def status_of(page: str, pairs: list[Pair], orphans: list[Pair]) -> Status:
+    status = Status(page, orphaned=sum(1 for o in orphans if o.translation))
+    for pair in pairs:
+        if not pair.translation:
+            status.missing += 1
+        elif pair.previous is not None:
+            status.stale += 1
+        else:
+            status.translated += 1
+    return status
+
+
+def sync_text(doc: Document, source_text: str, pair_text: str | None) -> tuple[str, Status]:
+    """The pair file brought up to date with the chapter, and its status."""
+    current = units(doc, source_text)
+    if pair_text is None:
+        pairs, orphans = [Pair(u.text, item=u.item) for u in current], []
+    else:
+        held = read_pairs(pair_text, current)
+        pairs, lost = _align(held.pairs, current)
+        orphans = _revive(pairs, held.orphans + lost)
+    return render(source_text, current, pairs, orphans), status_of(doc.name, pairs, orphans)
+
+
+def _revive(pairs: list[Pair], orphans: list[Pair]) -> list[Pair]:
+    """An orphan whose source came back (an edit undone) takes its place again."""
+    kept = []
+    for orphan in orphans:
+        home = next((p for p in pairs if p.source == orphan.source and not p.translation), None)
+        if home is not None and orphan.translation:
+            home.translation, home.previous = orphan.translation, orphan.previous
+        elif orphan.translation:
+            kept.append(orphan)
+    return kept
+
+
+def pair_path(root: Path, lang: str, page_file: Path, pages_root: Path) -> Path:
+    return root / "translations" / lang / page_file.relative_to(pages_root)
+
+
+def translated_blocks(doc: Document, source_text: str, pair_text: str) -> dict[int, tuple[str, str]]:
+    """For each translatable block of ``doc`` (by its line): (state, text) where state is
+    ``translated``, ``stale`` or ``missing``; list blocks get their items' translations merged."""
+    current = units(doc, source_text)
+    held = read_pairs(pair_text, current)
+    pairs, _ = _align(held.pairs, current)
+    by_unit = dict(zip(current, pairs, strict=True))
+    result: dict[int, tuple[str, str]] = {}
+    cursor = 0
+    for block in doc.text_blocks:
+        if block.kind not in TRANSLATABLE or not block.source.strip():
+            continue
+        if block.kind != "list":
+            unit = current[cursor]
+            cursor += 1
+            pair = by_unit[unit]
+            result[block.line] = _state(pair, pair.translation or block.source)
+            continue
+        result[block.line] = _translate_list(block, current, by_unit, cursor)
+        cursor += len(_list_items(block.source))
+    return result
+
+
+def _state(pair: Pair, text: str) -> tuple[str, str]:
+    if not pair.translation:
+        return ("missing", text)
+    return ("stale" if pair.previous is not None else "translated", text)
+
+
+def _translate_list(
+    block: TextBlock, current: list[Unit], by_unit: dict[Unit, Pair], cursor: int
+) -> tuple[str, str]:
+    body = block.source.split("\n")
+    items = _list_items(block.source)
+    out: list[str] = []
+    states = []
+    for offset, (start, end, column) in enumerate(items):
+        pair = by_unit[current[cursor + offset]]
+        states.append(_state(pair, "")[0])
+        if pair.translation:
+            translated = pair.translation.split("\n")
+            out += [
+                body[start][:column] + translated[0],
+                *(" " * column + ln if ln else "" for ln in translated[1:]),
+            ]
+        else:
+            out += body[start:end]
+    state = (
+        "missing" if all(s == "missing" for s in states) else ("stale" if "stale" in states else "translated")
+    )
+    if "missing" in states and state != "missing":
+        state = "partial"
+    return state, "\n".join(out)
