@@ -120,7 +120,8 @@ def test_pairs_read_like_the_source_with_list_items_and_labels() -> None:
     )
     pairs = pairs.replace(
         "* Each weight says how much a feature matters.\n",
-        "* Each weight says how much a feature matters.\n  각 가중치는 특성이 얼마나 중요한지를 나타냅니다.\n",
+        "* Each weight says how much a feature matters.\n"
+        "  각 가중치는 특성이 얼마나 중요한지를 나타냅니다.\n",
     )
     synced, status = sync_text(doc(source), source, pairs)
     assert (status.translated, status.missing) == (3, 1)
