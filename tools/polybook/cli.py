@@ -6,23 +6,24 @@ It holds no logic of its own; every stage lives in a module of its own.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .book import Book, load_book
+from .book import Book, display_path, load_book
 from .config import BookConfig, load_config
 from .errors import Diagnostic, Diagnostics, Kind, PolybookError, Severity, SourceErrors
 from .frameworks import Framework
 
 if TYPE_CHECKING:
     from .execute import Outcome
-from .fsutil import write_json
+from .fsutil import write_json, write_text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -79,8 +80,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
     translate.add_argument("action", choices=["init", "sync", "status", "check", "import"])
-    translate.add_argument("lang", nargs="?")
-    translate.add_argument("paths", nargs="*")
+    translate.add_argument("lang", nargs="?", help="a language of the book (status, check: all if omitted)")
+    translate.add_argument("paths", nargs="*", help="init: only these chapter files or pages")
     translate.add_argument("--format", choices=["table", "json"], default="table")
     translate.add_argument("--from", dest="from_dir", default=None)
     _common(translate)
@@ -196,7 +197,6 @@ def _render_html(args: argparse.Namespace, book: Book, frameworks: tuple[Framewo
 
 
 def cmd_lib(args: argparse.Namespace) -> int:
-    from .fsutil import write_text
     from .library import build_library, diff_summary, library_paths
 
     config, book = _load(args, warnings=False)
@@ -342,6 +342,102 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_ERROR if problems else EXIT_OK
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    from . import translate as tr
+
+    config = load_config(args.source)
+    book = load_book(config)
+    if book.diagnostics.errors:
+        report(Diagnostics(book.diagnostics.errors))
+        raise SourceErrors(book.diagnostics.errors)
+    others = list(config.languages[1:])
+    if args.action in ("init", "sync", "import") and args.lang is None:
+        raise PolybookError(f"translate {args.action} needs a language: one of {', '.join(others)}")
+    langs = [args.lang] if args.lang else others
+    unknown = [lang for lang in langs if lang not in others]
+    if unknown:
+        raise PolybookError(
+            f"{', '.join(unknown)} is not a translation language of the book: {', '.join(others)}"
+        )
+    if args.action == "import":
+        if not args.from_dir:
+            raise PolybookError("translate import needs --from DIR (a d2lbook translation)")
+        imported = tr.import_d2lbook(book, args.lang, Path(args.from_dir))
+        print(f"polybook translate import: {imported} page(s) imported from {args.from_dir}")
+    wanted = {str(Path(p).resolve()) for p in args.paths} | set(args.paths)
+    diags = Diagnostics()
+    results: dict[str, list[tr.PageResult]] = {}
+    for lang in langs:
+        for doc in book.pages:
+            if args.action == "init" and wanted and not ({doc.name, str(doc.path.resolve())} & wanted):
+                continue
+            source = doc.path.read_text(encoding="utf-8")
+            target = tr.pair_file(config.root, config.pages_root, lang, doc.path)
+            existing = target.read_text(encoding="utf-8") if target.is_file() else None
+            if args.action == "init" and existing is not None:
+                print(
+                    f"polybook translate init: {target} exists; `polybook translate sync {lang}` updates it"
+                )
+                continue
+            if args.action == "check":
+                if existing is not None:
+                    tr.check_file(doc, source, existing, display_path(target), diags)
+                continue
+            text, status = tr.sync_text(doc, source, existing)
+            result = tr.PageResult(doc.name, target, status, created=existing is None)
+            if args.action in ("init", "sync", "import"):
+                result.changed = write_text(target, text)
+            results.setdefault(lang, []).append(result)
+    if args.action == "check":
+        report(diags, verbose=True)
+        if diags.errors:
+            return EXIT_ERROR
+        print(f"polybook translate check: {', '.join(langs)}: every pair keeps its source's marks")
+        return EXIT_OK
+    for lang, pages in results.items():
+        _print_translation_status(
+            lang, pages, args, config, fmt=args.format if args.action == "status" else "table"
+        )
+    return EXIT_OK
+
+
+def _print_translation_status(
+    lang: str, pages: list[Any], args: argparse.Namespace, config: BookConfig, fmt: str
+) -> None:
+    rows = [
+        {
+            "page": p.page,
+            "translated": p.status.translated,
+            "stale": p.status.stale,
+            "missing": p.status.missing,
+            "orphaned": p.status.orphaned,
+            "percent": p.status.percent,
+        }
+        for p in pages
+    ]
+    total = {k: sum(r[k] for r in rows) for k in ("translated", "stale", "missing", "orphaned")}
+    blocks = total["translated"] + total["stale"] + total["missing"]
+    total["percent"] = round(100 * total["translated"] / blocks, 1) if blocks else 100.0
+    data = {"language": lang, "pages": rows, "total": total}
+    write_json(_out(config, getattr(args, "out", None)) / "reports" / f"translate-{lang}.json", data)
+    if fmt == "json":
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if args.action != "status":
+        changed = [p for p in pages if p.changed]
+        for p in changed:
+            verb = "created" if p.created else "updated"
+            print(f"polybook translate {args.action}: {verb} {display_path(p.path)}")
+    print(f"{'page':<55} {'done':>5} {'stale':>5} {'todo':>5} {'orph':>5} {'%':>6}")
+    for r in rows:
+        counts = f"{r['translated']:>5} {r['stale']:>5} {r['missing']:>5} {r['orphaned']:>5}"
+        print(f"{r['page']:<55} {counts} {r['percent']:>6}")
+    print(
+        f"{lang + ' total':<55} {total['translated']:>5} {total['stale']:>5} {total['missing']:>5} "
+        f"{total['orphaned']:>5} {total['percent']:>6}"
+    )
+
+
 def cmd_pending(args: argparse.Namespace) -> int:
     print(f"polybook {args.command}: not available yet in this version", file=sys.stderr)
     return EXIT_USAGE
@@ -353,7 +449,7 @@ COMMANDS = {
     "env": cmd_env,
     "doctor": cmd_doctor,
     "lib": cmd_lib,
-    "translate": cmd_pending,
+    "translate": cmd_translate,
     "serve": cmd_pending,
 }
 

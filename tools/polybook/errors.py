@@ -76,6 +76,35 @@ class Kind(enum.Enum):
     )
     TOC_MISSING = ("toc-missing", Severity.ERROR, "a ```` ```toc ```` entry names no page")
     CONFIG = ("config", Severity.ERROR, "a configuration value is invalid")
+    TRANSLATION_ROLE = (
+        "translation-role",
+        Severity.ERROR,
+        "a translation lost or changed a role of its source",
+    )
+    TRANSLATION_CODE = ("translation-code", Severity.ERROR, "a translation lost or changed inline code")
+    TRANSLATION_MATH = ("translation-math", Severity.ERROR, "a translation lost or changed math")
+    TRANSLATION_LINK = (
+        "translation-link",
+        Severity.ERROR,
+        "a translation lost or changed a link or image target",
+    )
+    TRANSLATION_BROKEN_ROLE = (
+        "translation-broken-role",
+        Severity.ERROR,
+        "a role in a translation is broken by a space or a typographic quote",
+    )
+    TRANSLATION_BROKEN_LINK = (
+        "translation-broken-link",
+        Severity.ERROR,
+        "a space between `]` and `(` breaks a link",
+    )
+    TRANSLATION_HEADING = (
+        "translation-heading",
+        Severity.ERROR,
+        "a translated heading lost the space after `#`",
+    )
+    TRANSLATION_EXTRA = ("translation-extra", Severity.ERROR, "a translation adds a mark the source lacks")
+    TRANSLATION_HTML = ("translation-html", Severity.ERROR, "a translation adds raw HTML the source lacks")
     EVAL_FAILED = (
         "eval-failed",
         Severity.ERROR,

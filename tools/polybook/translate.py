@@ -21,7 +21,10 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
+from .book import Book
 from .document import Document, TextBlock
+from .errors import Diagnostics
+from .fsutil import write_text
 from .markdown import tokenize
 
 TRANSLATABLE = {"heading", "paragraph", "figure", "table", "blockquote", "list"}
@@ -94,6 +97,8 @@ class Pair:
     previous: str | None = None
     """For a stale pair: the source text the translation was made from."""
     item: bool = False
+    line: int = 0
+    """Line of the translation in the pair file (1-based; 0 when there is none)."""
 
 
 @dataclass
@@ -181,7 +186,8 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
                     "\n"
                 )
                 source, translation = _split_item(content, known_items)
-                target.append(Pair(source, translation, item=True))
+                where = first.map[0] + start + 1 + source.count("\n") + 1 + (1 if translation else 0)
+                target.append(Pair(source, translation, item=True, line=where if translation else 0))
             continue
         if first.type in ("d2l_mark", "d2l_caption"):
             continue  # a source block's `:label:` stands between it and its translation
@@ -195,7 +201,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             and raw not in known_blocks
             and not _looks_like(raw, known_blocks, open_pair)
         ):
-            open_pair.translation = raw
+            open_pair.translation, open_pair.line = raw, first.map[0] + 1
             open_pair = None
             continue
         if (
@@ -205,7 +211,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             and target
             and not target[-1].translation
         ):
-            target[-1].translation = raw
+            target[-1].translation, target[-1].line = raw, first.map[0] + 1
             continue
         open_pair = Pair(raw, previous=pending_previous)
         pending_previous = None
@@ -391,3 +397,76 @@ def _translate_list(
     if "missing" in states and state != "missing":
         state = "partial"
     return state, "\n".join(out)
+
+
+@dataclass
+class PageResult:
+    """What a translate command found or did for one page."""
+
+    page: str
+    path: Path
+    status: Status
+    changed: bool = False
+    created: bool = False
+
+
+def pair_file(book_root: Path, pages_root: Path, lang: str, page_path: Path) -> Path:
+    """``translations/<lang>/`` mirrors the pages folder."""
+    return book_root / "translations" / lang / page_path.resolve().relative_to(pages_root)
+
+
+def check_file(doc: Document, source_text: str, pair_text: str, path: str, diags: Diagnostics) -> None:
+    """Lint every translated pair of one pair file (see :mod:`polybook.lint`)."""
+    from .lint import check_pair
+
+    current = units(doc, source_text)
+    held = read_pairs(pair_text, current)
+    for pair in [*held.pairs, *held.orphans]:
+        if pair.translation and pair.line:
+            check_pair(pair.source, pair.translation, path, pair.line, diags)
+
+
+def import_d2lbook(book: Book, lang: str, folder: Path) -> int:
+    """Turn a d2lbook translation (``X.md`` translated, beside ``X_origin.md``, the English it
+    was made from) into pair files, synced against today's chapters: the pairs whose English
+    changed since come in stale, with the English they were made from beside them.
+
+    :returns: how many pages were imported.
+    """
+    from .parser import parse_page
+
+    config = book.config
+    imported = 0
+    frameworks = tuple(fw.name for fw in config.frameworks)
+    for doc in book.pages:
+        translated_path = folder / f"{doc.name}.md"
+        origin_path = folder / f"{doc.name}_origin.md"
+        if not (translated_path.is_file() and origin_path.is_file()):
+            continue
+        origin_text = origin_path.read_text(encoding="utf-8")
+        translated_text = translated_path.read_text(encoding="utf-8")
+        diags = Diagnostics()  # both are old texts: their flaws are not today's errors
+        origin_units = units(
+            parse_page(origin_text, doc.name, origin_path, str(origin_path), frameworks, diags), origin_text
+        )
+        translated_units = units(
+            parse_page(translated_text, doc.name, translated_path, str(translated_path), frameworks, diags),
+            translated_text,
+        )
+        # the translated file has the structure of its origin: pair the units kind by kind
+        kinds = difflib.SequenceMatcher(
+            None, [u.item for u in origin_units], [u.item for u in translated_units], autojunk=False
+        )
+        old: list[Pair] = []
+        for op, i1, i2, j1, j2 in kinds.get_opcodes():
+            for k, unit in enumerate(origin_units[i1:i2]):
+                mate = translated_units[j1 + k] if op in ("equal", "replace") and j1 + k < j2 else None
+                text = mate.text if mate is not None else ""
+                old.append(Pair(unit.text, "" if text == unit.text else text, item=unit.item))
+        source_text = doc.path.read_text(encoding="utf-8")
+        current = units(doc, source_text)
+        pairs, lost = _align(old, current)
+        target = pair_file(config.root, config.pages_root, lang, doc.path)
+        write_text(target, render(source_text, current, pairs, [p for p in lost if p.translation]))
+        imported += 1
+    return imported
