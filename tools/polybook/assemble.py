@@ -67,6 +67,19 @@ def _prose_tabs(blocks: list[TextBlock], frameworks: tuple[Framework, ...]) -> s
     )
 
 
+def _with_state(block: TextBlock, text: str) -> str:
+    """A translated page's block that is untranslated or stale, wrapped so the site marks it
+    (the notice itself comes from the stylesheet, in the page's language)."""
+    state = block.translation_state
+    if state in ("", "translated") or block.kind == "heading":
+        return text
+    css = {"missing": "polybook-untranslated", "partial": "polybook-untranslated", "stale": "polybook-stale"}[
+        state
+    ]
+    fence = ":" * max(3, _longest_colon_run(text) + 1)
+    return f"{fence}{{container}} {css}\n{text}\n{fence}"
+
+
 def _longest_colon_run(text: str) -> int:
     longest = 0
     for line in text.split("\n"):
@@ -165,7 +178,7 @@ def assemble(
                 group.append(blocks[index])  # type: ignore[arg-type]
             prose.append((_prose_tabs(group, tuple(offered)), block.line))
         else:
-            prose.append((block_to_myst(block), block.line))
+            prose.append((_with_state(block, block_to_myst(block)), block.line))
         index += 1
     flush_code()
     flush_prose()

@@ -178,21 +178,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     return code
 
 
+def _languages(config: BookConfig, spec: str | None) -> list[str]:
+    """Languages named by ``--lang`` (``all``, or a comma list); all of the book's by default."""
+    if not spec or spec == "all":
+        return list(config.languages)
+    chosen = [lang.strip() for lang in spec.split(",") if lang.strip()]
+    unknown = [lang for lang in chosen if lang not in config.languages]
+    if unknown:
+        raise PolybookError(
+            f"--lang {', '.join(unknown)}: the book's languages are {', '.join(config.languages)}"
+        )
+    return chosen
+
+
 def _render_html(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
     from .site import render
 
-    lang = book.config.languages[0]
-    start = time.perf_counter()
-    print(f"polybook: rendering {len(book.pages)} pages ({lang}) with Sphinx…", flush=True)
-    result = render(book, frameworks, out, lang, jobs=args.jobs)
-    for line in result.warnings:
-        print(line, file=sys.stderr)
-    state = "rendered" if result.sphinx_ran else "unchanged, Sphinx not needed"
-    print(
-        f"polybook: html ({lang}) {state} in {time.perf_counter() - start:.1f} s: "
-        f"{result.pages} pages, {result.assembled_changed} changed, {len(result.warnings)} Sphinx warning(s) "
-        f"-> {result.outdir / 'index.html'}"
-    )
+    for lang in _languages(book.config, args.lang):
+        start = time.perf_counter()
+        print(f"polybook: rendering {len(book.pages)} pages ({lang}) with Sphinx…", flush=True)
+        result = render(book, frameworks, out, lang, jobs=args.jobs)
+        for line in result.warnings:
+            print(line, file=sys.stderr)
+        state = "rendered" if result.sphinx_ran else "unchanged, Sphinx not needed"
+        changed, warned = result.assembled_changed, len(result.warnings)
+        counts = f"{result.pages} pages, {changed} changed, {warned} Sphinx warning(s)"
+        print(
+            f"polybook: html ({lang}) {state} in {time.perf_counter() - start:.1f} s: {counts} "
+            f"-> {result.outdir / 'index.html'}"
+        )
     return EXIT_OK
 
 

@@ -62,6 +62,8 @@ class TextBlock:
     toc: tuple[str, ...] = ()
     """For a ``toc`` block: the page names it lists."""
     toc_lines: tuple[int, ...] = ()
+    translation_state: str = ""
+    """In a translated Document: ``translated``, ``stale``, ``missing`` or ``partial``."""
     toc_options: tuple[tuple[str, str], ...] = ()
 
     def shown_for(self, framework: str) -> bool:

@@ -39,7 +39,8 @@ def marks(text: str) -> dict[str, Counter[str]]:
     without_code = _CODE.sub("", text)
     return {
         "role": Counter(f":{c.meta['name']}:`{c.meta['target']}`" for c in children if c.type == "d2l_role"),
-        "code": Counter(m.group(2).strip() for m in _CODE.finditer(text)),
+        # code spans as markdown-it sees them: a role's backticks are not code
+        "code": Counter(c.content.strip() for c in children if c.type == "code_inline"),
         "math": Counter(m.group(1).strip() for m in _MATH.finditer(without_code)),
         "link": Counter(
             str(c.attrs.get("href") or c.attrs.get("src"))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import re
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from . import __version__
 from .assemble import assemble
 from .book import Book
+from .document import Document
 from .frameworks import Framework
 from .fsutil import write_text
 from .notebooks import dumps
@@ -91,6 +94,7 @@ def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], ou
         "html_show_sourcelink": False,
         "polybook_frameworks": [[fw.name, fw.display] for fw in frameworks],
         "polybook_colab_url": config.colab_url,
+        "polybook_languages": list(config.languages),
         # polybook reports missing images itself, with the chapter's path and line
         "suppress_warnings": ["image.not_readable", *config.suppress_warnings],
     }
@@ -148,6 +152,20 @@ def _link_book_folders(book: Book, srcdir: Path) -> None:
             target.symlink_to(entry.resolve(), target_is_directory=True)
 
 
+def _documents(book: Book, lang: str) -> list[Document]:
+    """The book's pages in ``lang``: the chapters themselves, or their translations."""
+    from .translate import pair_file, translated_document
+
+    if lang == book.config.languages[0]:
+        return book.pages
+    pages = []
+    for doc in book.pages:
+        pairs = pair_file(book.config.root, book.config.pages_root, lang, doc.path)
+        text = pairs.read_text(encoding="utf-8") if pairs.is_file() else None
+        pages.append(translated_document(doc, doc.path.read_text(encoding="utf-8"), text))
+    return pages
+
+
 def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str) -> SiteResult:
     """Write the assembled pages and downloads that Sphinx will read; remove stale ones."""
     srcdir = out / "site" / lang
@@ -156,7 +174,7 @@ def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str)
     made: set[Path] = set()
     downloads: dict[str, list[tuple[str, Path]]] = {fw.name: [] for fw in frameworks}
     root = book.config.root.resolve()
-    for doc in book.pages:
+    for doc in _documents(book, lang):
         executed = {}
         for fw in frameworks:
             path = out / "executed" / fw.name / f"{doc.name}.ipynb"
@@ -222,11 +240,40 @@ def locate_warning(line: str, srcdir: Path) -> str:
 def _stamp(srcdir: Path, extra: Path, settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(__version__.encode())
+    package = Path(__file__).parent  # a change to the extension or its stylesheet rebuilds the site
+    for path in sorted([package / "sphinx_ext.py", *(package / "static").glob("*")]):
+        digest.update(path.read_bytes())
     for folder in (srcdir, extra):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(folder)).encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def run_sphinx(
+    srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int
+) -> tuple[int, str]:
+    """Build one site with Sphinx (in a worker process); return its status and its warnings."""
+    from sphinx.application import Sphinx
+    from sphinx.util.console import nocolor
+
+    nocolor()
+    warnings = io.StringIO()
+    app = Sphinx(
+        srcdir,
+        None,
+        outdir,
+        doctreedir,
+        "html",
+        confoverrides=settings,
+        status=None,
+        warning=warnings,
+        freshenv=False,
+        parallel=max(1, jobs),
+        keep_going=True,
+    )
+    app.build()
+    return app.statuscode, warnings.getvalue()
 
 
 def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, jobs: int = 1) -> SiteResult:
@@ -241,33 +288,19 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
         if warnings_path.is_file():  # the warnings of the build that made these pages still hold
             result.warnings = [line for line in warnings_path.read_text().splitlines() if line.strip()]
         return result
-    from sphinx.application import Sphinx  # imported here: only rendering needs Sphinx
-    from sphinx.util.console import nocolor
-
-    nocolor()
-    warnings = io.StringIO()
-    app = Sphinx(
-        str(srcdir),
-        None,
-        str(result.outdir),
-        str(out / "doctrees" / lang),
-        "html",
-        confoverrides=settings,
-        status=None,
-        warning=warnings,
-        freshenv=False,
-        parallel=max(1, jobs),
-        keep_going=True,
-    )
-    app.build()
+    # Each language's Sphinx runs in a process of its own: Sphinx registers directives and nodes
+    # globally, and a second application in one process warns about every one of them.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        status, warning_text = pool.submit(
+            run_sphinx, str(srcdir), str(result.outdir), str(out / "doctrees" / lang), settings, jobs
+        ).result()
     result.sphinx_ran = True
-    result.warnings = [
-        locate_warning(line, srcdir) for line in warnings.getvalue().splitlines() if line.strip()
-    ]
+    result.warnings = [locate_warning(line, srcdir) for line in warning_text.splitlines() if line.strip()]
     write_text(warnings_path, "".join(f"{line}\n" for line in result.warnings))
-    if app.statuscode == 0:
+    if status == 0:
         write_text(stamp_path, stamp)
-    target = f"{lang}/index.html"
+    target = f"{book.config.languages[0]}/index.html"
     write_text(
         out / "html" / "index.html",
         f'<!DOCTYPE html>\n<meta charset="utf-8">\n<meta http-equiv="refresh" content="0; url={target}">\n'

@@ -8,6 +8,7 @@ so sphinx-design's own script remembers the reader's choice and reads ``?framewo
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -160,10 +161,65 @@ class DownloadBar(SphinxTransform):
         section.insert(title_index + 1, bar)
 
 
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ko": "한국어",
+    "zh": "中文",
+    "ja": "日本語",
+    "de": "Deutsch",
+    "fr": "Français",
+}
+
+
+class LanguageSwitcher(SphinxTransform):
+    """Above a page's title: the same page in each of the book's languages."""
+
+    default_priority = 411  # after the download bar: both go right under the title, this one first
+
+    def apply(self, **kwargs: Any) -> None:
+        languages = self.app.config.polybook_languages
+        section = next(iter(self.document.findall(nodes.section)), None)
+        if len(languages) < 2 or section is None:
+            return
+        docname = self.env.docname
+        up = "../" * (docname.count("/") + 1)
+        current = self.app.config.language
+        items: list[nodes.Node] = []
+        for lang in languages:
+            name = LANGUAGE_NAMES.get(lang, lang)
+            if items:
+                items.append(nodes.Text(" · "))
+            if lang == current:
+                items.append(nodes.strong("", name))
+            else:
+                ref = nodes.reference(
+                    "", name, refuri=f"{up}{lang}/{docname}.html", classes=["polybook-language"]
+                )
+                ref["hreflang"] = lang
+                items.append(ref)
+        # after the title: Sphinx takes a section's first child for its title
+        title_index = next((i for i, c in enumerate(section.children) if isinstance(c, nodes.title)), -1)
+        section.insert(title_index + 1, nodes.paragraph("", "", *items, classes=["polybook-languages"]))
+
+
+def _notice_css(app: Sphinx) -> None:
+    """The untranslated and stale notices, in every language the book has."""
+    from .translate import NOTICES
+
+    rules = []
+    for lang, (untranslated, stale) in NOTICES.items():
+        for css, text in (("polybook-untranslated", untranslated), ("polybook-stale", stale)):
+            rules.append(f'html[lang="{lang}"] .{css}::before {{ content: "{text}"; }}')
+    folder = Path(app.outdir) / "_static"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "polybook-notices.css").write_text("\n".join(rules) + "\n", encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
     app.add_config_value("polybook_frameworks", [], "env", types=[list])
     app.add_config_value("polybook_colab_url", "", "env", types=[str])
+    app.add_config_value("polybook_languages", [], "env", types=[list])
     app.add_node(
         details,
         html=(visit_details_html, depart_details_html),
@@ -172,14 +228,25 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_transform(CodeTabs)
     app.add_transform(DownloadBar)
+    app.add_transform(LanguageSwitcher)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    # The doctrees Sphinx keeps were made by this extension's transforms: a change to them must
+    # make Sphinx read every page again, which a new env_version does.
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return {
+        "version": __version__,
+        "env_version": int(code[:8], 16),
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
 
 
 def _add_static(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("polybook.css")
+    app.add_css_file("polybook-notices.css")
+    _notice_css(app)
     if _offline_mathjax() is not None:
         app.config.mathjax_path = "mathjax/tex-chtml.js"
 

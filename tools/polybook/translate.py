@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from .book import Book
 from .document import Document, TextBlock
-from .errors import Diagnostics
+from .errors import Diagnostics, Kind
 from .fsutil import write_text
 from .markdown import tokenize
 
@@ -99,6 +99,8 @@ class Pair:
     item: bool = False
     line: int = 0
     """Line of the translation in the pair file (1-based; 0 when there is none)."""
+    extra_marks: list[tuple[int, str]] = field(default_factory=list)
+    """Mark lines (``:label:``…) written after the translation: marks come from the source."""
 
 
 @dataclass
@@ -134,23 +136,42 @@ def _groups(tokens: list[Token]) -> list[list[Token]]:
     return groups
 
 
-def _split_item(content: str, known: set[str]) -> tuple[str, str]:
-    """An item of a pair file: its source part and its translation part."""
+_MARKUP = re.compile(r"\$\$?.+?\$\$?|`+[^`]*`+|:\w+:|\[[^\]]*\]\([^)]*\)|[^\w\s]", re.S)
+
+
+def _prose(text: str) -> str:
+    """A block's words without math, code, roles, link targets and punctuation: what a
+    translation does not share with its source."""
+    return " ".join(_MARKUP.sub(" ", text).split())
+
+
+def _similarity(a: str, b: str) -> float:
+    a, b = _prose(a), _prose(b)
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _split_item(content: str, known: set[str]) -> tuple[str, str, int]:
+    """An item of a pair file: its source part, its translation part, and the line (from the
+    item's first) where the translation starts."""
     lines = content.split("\n")
+    cut = None
     for k in range(len(lines), 0, -1):  # the longest prefix that is a current source item
-        head = "\n".join(lines[:k])
-        if head in known:
-            return head, "\n".join(lines[k:]).strip("\n")
-    if "" in lines:  # `source` / blank line / `translation`, as sync writes it
+        if "\n".join(lines[:k]) in known:
+            cut = k
+            break
+    if cut is None and "" in lines:  # `source` / blank line / `translation`, as sync writes it
         cut = lines.index("")
-        return "\n".join(lines[:cut]), "\n".join(lines[cut + 1 :]).strip("\n")
-    best = max(
-        range(1, len(lines) + 1),
-        key=lambda k: max(
-            (difflib.SequenceMatcher(None, "\n".join(lines[:k]), t).ratio() for t in known), default=0
-        ),
-    )
-    return "\n".join(lines[:best]), "\n".join(lines[best:]).strip("\n")
+    if cut is None:
+        cut = max(
+            range(1, len(lines) + 1),
+            key=lambda k: max((_similarity("\n".join(lines[:k]), t) for t in known), default=0),
+        )
+    start = cut
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    return "\n".join(lines[:cut]), "\n".join(lines[start:]).strip("\n"), start
 
 
 def read_pairs(text: str, current: list[Unit]) -> PairFile:
@@ -161,6 +182,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
     result = PairFile()
     target = result.pairs
     open_pair: Pair | None = None  # a source block waiting for its translation
+    last_translated: Pair | None = None  # the pair whose translation was the last block
     pending_previous: str | None = None
     for group in _groups(tokenize(text)):
         first = group[0]
@@ -185,11 +207,13 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
                 content = "\n".join([item_lines[0][column:], *(ln[column:] for ln in item_lines[1:])]).strip(
                     "\n"
                 )
-                source, translation = _split_item(content, known_items)
-                where = first.map[0] + start + 1 + source.count("\n") + 1 + (1 if translation else 0)
+                source, translation, offset = _split_item(content, known_items)
+                where = first.map[0] + start + offset + 1
                 target.append(Pair(source, translation, item=True, line=where if translation else 0))
             continue
         if first.type in ("d2l_mark", "d2l_caption"):
+            if last_translated is not None and first.map:  # a mark under a translation
+                last_translated.extra_marks.append((first.map[0] + 1, first.markup or first.content))
             continue  # a source block's `:label:` stands between it and its translation
         kind = {"heading_open": 1, "paragraph_open": 1, "table_open": 1, "blockquote_open": 1}
         if first.type not in kind or not first.map:
@@ -202,7 +226,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             and not _looks_like(raw, known_blocks, open_pair)
         ):
             open_pair.translation, open_pair.line = raw, first.map[0] + 1
-            open_pair = None
+            last_translated, open_pair = open_pair, None
             continue
         if (
             target is result.orphans
@@ -213,6 +237,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
         ):
             target[-1].translation, target[-1].line = raw, first.map[0] + 1
             continue
+        last_translated = None
         open_pair = Pair(raw, previous=pending_previous)
         pending_previous = None
         target.append(open_pair)
@@ -223,15 +248,21 @@ def _looks_like(raw: str, known: set[str], open_pair: Pair) -> bool:
     """Whether ``raw`` is more likely a source block that changed than ``open_pair``'s translation.
 
     Only consulted for files without slots (written by hand, or imported): a slightly edited
-    source paragraph resembles its new version; a translation into another language does not.
+    source paragraph resembles its new version in its words; a translation into another
+    language does not (math, code and roles, which both share, are left out of the comparison).
     """
     if open_pair.previous is not None:
         return False
-    return any(difflib.SequenceMatcher(None, raw, text, autojunk=False).ratio() > 0.75 for text in known)
+    return any(_similarity(raw, text) > 0.75 for text in known)
 
 
 def _align(old: list[Pair], new: list[Unit]) -> tuple[list[Pair], list[Pair]]:
-    """Carry the old pairs over to the new units; return the new pairs and the orphans."""
+    """Carry the old pairs over to the new units; return the new pairs and the orphans.
+
+    Equal runs carry over as they are. Inside a run of changes, an edited block is recognised by
+    its words: each translated old pair goes to the most similar new unit, if it is similar
+    enough to be the same block edited; the rest are new (untranslated) or gone (orphaned).
+    """
     matcher = difflib.SequenceMatcher(None, [p.source for p in old], [u.text for u in new], autojunk=False)
     pairs: list[Pair] = []
     orphans: list[Pair] = []
@@ -240,17 +271,31 @@ def _align(old: list[Pair], new: list[Unit]) -> tuple[list[Pair], list[Pair]]:
             for pair, unit in zip(old[i1:i2], new[j1:j2], strict=True):
                 pairs.append(Pair(unit.text, pair.translation, pair.previous, unit.item))
             continue
-        olds, news = old[i1:i2], new[j1:j2]
-        translated = [p for p in olds if p.translation]
-        for index, unit in enumerate(news):
-            if index < len(translated) and op == "replace":
-                pair = translated[index]
-                previous = pair.previous if pair.previous is not None else pair.source
-                pairs.append(Pair(unit.text, pair.translation, previous, unit.item))
-            else:
+        translated = [p for p in old[i1:i2] if p.translation]
+        news = new[j1:j2]
+        scores = sorted(
+            (
+                (_similarity(p.source, u.text), oi, ni)
+                for oi, p in enumerate(translated)
+                for ni, u in enumerate(news)
+            ),
+            reverse=True,
+        )
+        given: dict[int, Pair] = {}
+        used: set[int] = set()
+        for score, oi, ni in scores:
+            if score < 0.5 or oi in used or ni in given:
+                continue
+            given[ni] = translated[oi]
+            used.add(oi)
+        for ni, unit in enumerate(news):
+            mate = given.get(ni)
+            if mate is None:
                 pairs.append(Pair(unit.text, item=unit.item))
-        leftover = translated[len(news) :] if op == "replace" else translated
-        orphans += leftover
+            else:
+                previous = mate.previous if mate.previous is not None else mate.source
+                pairs.append(Pair(unit.text, mate.translation, previous, unit.item))
+        orphans += [p for oi, p in enumerate(translated) if oi not in used]
     return pairs, orphans
 
 
@@ -424,6 +469,13 @@ def check_file(doc: Document, source_text: str, pair_text: str, path: str, diags
     for pair in [*held.pairs, *held.orphans]:
         if pair.translation and pair.line:
             check_pair(pair.source, pair.translation, path, pair.line, diags)
+        for line, mark in pair.extra_marks:
+            diags.add(
+                Kind.TRANSLATION_EXTRA,
+                f"{mark.strip()!r} under a translation: marks come from the source",
+                path,
+                line,
+            )
 
 
 def import_d2lbook(book: Book, lang: str, folder: Path) -> int:
@@ -470,3 +522,53 @@ def import_d2lbook(book: Book, lang: str, folder: Path) -> int:
         write_text(target, render(source_text, current, pairs, [p for p in lost if p.translation]))
         imported += 1
     return imported
+
+
+NOTICES = {
+    "en": (
+        "This passage is not translated yet.",
+        "The source of this passage changed since it was translated.",
+    ),
+    "ko": ("이 부분은 아직 번역되지 않았습니다.", "이 부분은 번역된 뒤에 원문이 바뀌었습니다."),
+    "zh": ("这一段尚未翻译。", "这一段的原文在翻译之后有所修改。"),
+    "ja": ("この部分はまだ翻訳されていません。", "この部分は翻訳後に原文が変更されました。"),
+}
+
+
+def translated_document(doc: Document, source_text: str, pair_text: str | None) -> Document:
+    """The chapter in another language: each text block replaced by its translation.
+
+    Marks (labels, widths, captions' labels), code and outputs stay the source's. A block with no
+    translation keeps the source text and is marked ``untranslated``; a stale one ``stale``.
+    """
+    import copy
+
+    from .parser import parse_page
+
+    states = translated_blocks(doc, source_text, pair_text) if pair_text is not None else {}
+    blocks = []
+    for block in doc.blocks:
+        if not isinstance(block, TextBlock) or block.kind not in TRANSLATABLE or not block.source.strip():
+            blocks.append(block)
+            continue
+        state, text = states.get(block.line, ("missing", block.source))
+        new = copy.copy(block)
+        new.translation_state = state
+        if state != "missing" and text != block.source:
+            parsed = parse_page(
+                text, doc.name, doc.path, doc.display_path, tuple(doc.frameworks), Diagnostics()
+            )
+            found = parsed.text_blocks[0] if parsed.text_blocks else None
+            new.source = text
+            if found is not None:
+                new.roles, new.images = found.roles, found.images
+                if found.kind in ("figure", "heading", "table", "paragraph", "list", "blockquote"):
+                    new.heading_level = found.heading_level or block.heading_level
+        blocks.append(new)
+    result = copy.copy(doc)
+    result.blocks = blocks
+    for block in result.text_blocks:
+        if block.kind == "heading":
+            result.title = block.source.split("\n", 1)[0].lstrip("#").strip()
+            break
+    return result
