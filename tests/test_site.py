@@ -178,3 +178,30 @@ def test_a_zip_of_every_notebook_per_framework(site: Path) -> None:
         ]
         nb = json.loads(archive.read("book-mxnet/chapter_b/plain.ipynb"))
         assert nb["metadata"]["kernelspec"]["name"] == "polybook-mxnet"
+
+
+def test_switching_language_keeps_the_page_and_the_framework(page: Page, server: str) -> None:
+    page.goto(f"{server}/en/chapter_b/plain.html?framework=tensorflow")
+    assert chosen(page) == ["tensorflow"]
+    page.click(".polybook-languages a.polybook-lang-ko")
+    page.wait_for_load_state()
+    assert page.url.endswith("/ko/chapter_b/plain.html")
+    assert chosen(page) == ["tensorflow"]  # the reader's framework follows them
+    assert page.get_attribute("html", "lang") == "ko"
+
+
+def test_a_translated_page_and_its_fallbacks(page: Page, server: str) -> None:
+    page.goto(f"{server}/ko/chapter_b/prose.html")
+    assert page.inner_text("h1").startswith("산문만 있는 쪽")
+    assert "여기에는 실행할 코드가 없지만" in page.inner_text("main")
+    assert "그림 1" in page.inner_text("figure")  # Sphinx's own words in Korean
+    page.goto(f"{server}/ko/chapter_a/uses_double.html")
+    notice = page.eval_on_selector(".polybook-untranslated", "e => getComputedStyle(e, '::before').content")
+    assert "번역되지 않았습니다" in notice
+
+
+def test_korean_search_finds_a_word_without_its_particle(page: Page, server: str) -> None:
+    page.goto(f"{server}/ko/search.html?q=%EC%83%81%EC%9E%90")  # 상자, written 상자 in the page
+    page.wait_for_selector("#search-results li", timeout=15000)
+    hits = page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+    assert any(h.split("?")[0].endswith("/ko/chapter_b/prose.html") for h in hits)

@@ -192,11 +192,8 @@ class LanguageSwitcher(SphinxTransform):
             if lang == current:
                 items.append(nodes.strong("", name))
             else:
-                ref = nodes.reference(
-                    "", name, refuri=f"{up}{lang}/{docname}.html", classes=["polybook-language"]
-                )
-                ref["hreflang"] = lang
-                items.append(ref)
+                target = f"{up}{lang}/{docname}.html"
+                items.append(nodes.reference("", name, refuri=target, classes=[f"polybook-lang-{lang}"]))
         # after the title: Sphinx takes a section's first child for its title
         title_index = next((i for i, c in enumerate(section.children) if isinstance(c, nodes.title)), -1)
         section.insert(title_index + 1, nodes.paragraph("", "", *items, classes=["polybook-languages"]))
@@ -231,6 +228,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(LanguageSwitcher)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
+    if importlib.util.find_spec("kiwipiepy") is not None:
+        from .search_ko import SearchKorean
+
+        app.add_search_language(SearchKorean)
     # The doctrees Sphinx keeps were made by this extension's transforms: a change to them must
     # make Sphinx read every page again, which a new env_version does.
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
