@@ -134,7 +134,7 @@ def test_failures_are_located_and_never_cached(tmp_path: Path) -> None:
     records = {(r["framework"], r["page"]): r for r in report["notebooks"]}
     for fw in FRAMEWORKS:
         raised = records[(fw, "raises")]
-        assert (raised["status"], raised["location"]) == ("failed", "raises.md:12")
+        assert (raised["status"], raised["location"]) == ("failed", "raises.md:13")
         assert raised["error"] == "ZeroDivisionError: division by zero"
         timed_out = records[(fw, "times_out")]
         assert (timed_out["status"], timed_out["location"]) == ("failed", "times_out.md:6")
@@ -146,7 +146,7 @@ def test_failures_are_located_and_never_cached(tmp_path: Path) -> None:
             "the kernel died",
         )
         assert records[(fw, "fine")]["status"] == "executed"
-        assert f"raises.md:12: {fw}: ZeroDivisionError: division by zero [polybook.eval-failed]" in err
+        assert f"raises.md:13: {fw}: ZeroDivisionError: division by zero [polybook.eval-failed]" in err
         assert not (root / "_build" / "executed" / fw / "raises.ipynb").exists()
         assert (root / "_build" / "reports" / "failed" / fw / "raises.ipynb").is_file()
     # the next run reuses the page that worked and tries the failed ones again

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -64,6 +65,10 @@ class Outcome:
     """The failure's last line, e.g. ``ZeroDivisionError: division by zero``."""
     gpu: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def die_with_parent() -> None:
@@ -149,6 +154,9 @@ def run(job: Job) -> Outcome:
         except CellExecutionError as exc:
             outcome.status = "failed"
             outcome.error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).strip().splitlines()[-1]
+            # IPython's traceback names the failing line of the cell: "Cell In[3], line 2"
+            at = _CELL_LINE.search(_ANSI.sub("", str(exc)))
+            state["line_in_cell"] = int(at.group(1)) if at else None
         except Exception as exc:  # a kernel that cannot start, a broken notebook: this job fails alone
             outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
     if outcome.status == "failed":
@@ -160,6 +168,9 @@ def run(job: Job) -> Outcome:
         index = state["cell"]
         if index is not None and index < len(source_map):
             outcome.location = source_map[index]
+            path, _, first = outcome.location.rpartition(":")
+            if state.get("line_in_cell") and first.isdigit():
+                outcome.location = f"{path}:{int(first) + state['line_in_cell'] - 1}"
         job.executed.unlink(missing_ok=True)  # never leave outputs of an older version behind
         failed = job.out / "reports" / "failed" / job.framework / f"{job.page}.ipynb"
         write_text(failed, nbformat.writes(nb))
