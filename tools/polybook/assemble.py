@@ -94,10 +94,12 @@ def assemble(
     frameworks: tuple[Framework, ...],
     executed: dict[str, dict[str, Any] | None],
     source_name: str,
+    single: bool = False,
 ) -> dict[str, Any]:
     """The page as one notebook for MyST-NB.
 
     :param executed: per framework, its executed notebook of this page (None: no outputs).
+    :param single: one framework's page (for paper): no tab sets, the framework's prose only.
     """
     names = tuple(fw.name for fw in frameworks)
     offered = [fw for fw in frameworks if fw.name in doc.frameworks]
@@ -136,19 +138,14 @@ def assemble(
                     continue
                 done = next(outputs[fw.name], None)
                 tags = _tags(cell)
+                meta: dict[str, Any] = {"framework": fw.name, "source": f"{source_name}:{cell.line}"}
+                if not single:
+                    meta.update({"position": position_count, "frameworks": [f.name for f in offered]})
                 cells.append(
                     {
                         "cell_type": "code",
                         "id": f"code-{len(cells)}",
-                        "metadata": {
-                            "tags": tags,
-                            "polybook": {
-                                "position": position_count,
-                                "framework": fw.name,
-                                "frameworks": [f.name for f in offered],
-                                "source": f"{source_name}:{cell.line}",
-                            },
-                        },
+                        "metadata": {"tags": tags, "polybook": meta},
                         "execution_count": done.get("execution_count") if done else None,
                         "outputs": done.get("outputs", []) if done else [],
                         "source": _lines(cell.code_for(fw.name)),
@@ -167,7 +164,10 @@ def assemble(
             index += 1
             continue
         flush_code()
-        if block.tab_group is not None:
+        if block.tab_group is not None and single:
+            if block.shown_for(frameworks[0].name):
+                prose.append((_with_state(block, block_to_myst(block)), block.line))
+        elif block.tab_group is not None:
             group = [block]
             while (
                 index + 1 < len(blocks)

@@ -174,8 +174,24 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.target in ("html", "all"):
         code = max(code, _render_html(args, book, frameworks, out))
     if args.target in ("pdf", "all"):
-        print("polybook: the PDF renderer comes later; the notebooks above are built.")
+        code = max(code, _render_pdf(args, book, frameworks, out))
     return code
+
+
+def _render_pdf(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
+    from .pdf import build
+
+    # one book per language in the default framework, unless --framework names others
+    chosen = frameworks if args.framework not in ("all", None) else (book.config.frameworks[0],)
+    for lang in _languages(book.config, args.lang):
+        for fw in chosen:
+            start = time.perf_counter()
+            print(f"polybook: making the {lang} PDF ({fw.display}) with XeLaTeX…", flush=True)
+            result = build(book, fw, out, lang, jobs=args.jobs)
+            for line in result.warnings:
+                print(line, file=sys.stderr)
+            print(f"polybook: pdf ({lang}, {fw.name}) in {time.perf_counter() - start:.1f} s -> {result.pdf}")
+    return EXIT_OK
 
 
 def _languages(config: BookConfig, spec: str | None) -> list[str]:

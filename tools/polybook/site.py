@@ -251,9 +251,9 @@ def _stamp(srcdir: Path, extra: Path, settings: dict[str, Any]) -> str:
 
 
 def run_sphinx(
-    srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int
+    srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int, builder: str = "html"
 ) -> tuple[int, str]:
-    """Build one site with Sphinx (in a worker process); return its status and its warnings."""
+    """Build with Sphinx (in a worker process); return its status and its warnings."""
     from sphinx.application import Sphinx
     from sphinx.util.console import nocolor
 
@@ -264,7 +264,7 @@ def run_sphinx(
         None,
         outdir,
         doctreedir,
-        "html",
+        builder,
         confoverrides=settings,
         status=None,
         warning=warnings,

@@ -128,6 +128,8 @@ class DownloadBar(SphinxTransform):
     default_priority = 410
 
     def apply(self, **kwargs: Any) -> None:
+        if self.app.builder.format != "html":
+            return
         docname = self.env.docname
         source = Path(self.env.doc2path(docname))
         if source.suffix != ".ipynb" or not self.app.config.polybook_frameworks:
@@ -178,6 +180,8 @@ class LanguageSwitcher(SphinxTransform):
 
     def apply(self, **kwargs: Any) -> None:
         languages = self.app.config.polybook_languages
+        if self.app.builder.format != "html":
+            return
         section = next(iter(self.document.findall(nodes.section)), None)
         if len(languages) < 2 or section is None:
             return
@@ -212,6 +216,32 @@ def _notice_css(app: Sphinx) -> None:
     (folder / "polybook-notices.css").write_text("\n".join(rules) + "\n", encoding="utf-8")
 
 
+class PaperImages(SphinxTransform):
+    """On paper, an image that is remote or missing becomes a framed placeholder, not a crash."""
+
+    default_priority = 412
+
+    def apply(self, **kwargs: Any) -> None:
+        if self.app.builder.format != "latex":
+            return
+        srcdir = Path(self.app.srcdir)
+        docdir = (srcdir / self.env.docname).parent
+        for image in list(self.document.findall(nodes.image)):
+            uri = image.get("uri", "")
+            remote = "://" in uri
+            if not remote and ((docdir / uri).exists() or (srcdir / uri).exists()):
+                continue
+            why = "a remote image, not embedded in the PDF" if remote else "an image that does not exist"
+            LOGGER.warning(
+                f"{uri}: {why}; a placeholder stands in its place [polybook.image-placeholder]",
+                location=image,
+                type="polybook",
+                subtype="image-placeholder",
+            )
+            box = nodes.literal_block(uri, f"[ image: {uri} ]", classes=["polybook-image-placeholder"])
+            image.replace_self(box)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
     app.add_config_value("polybook_frameworks", [], "env", types=[list])
@@ -226,6 +256,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(CodeTabs)
     app.add_transform(DownloadBar)
     app.add_transform(LanguageSwitcher)
+    app.add_transform(PaperImages)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
     if importlib.util.find_spec("kiwipiepy") is not None:

@@ -1,0 +1,181 @@
+"""The PDF of one language and framework: Sphinx's LaTeX builder, then XeLaTeX through latexmk.
+
+The pages are assembled with one framework's code only (no tabs on paper). SVG figures and
+plots stay vector graphics (rsvg-convert turns them into PDF). Chinese, Japanese and Korean get
+xeCJK with Noto CJK fonts. When LaTeX fails, the error is read from its log and traced back to
+the page it came from, and to the line of that page when the failing text can be found in it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import shutil
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .book import Book
+from .errors import PolybookError
+from .frameworks import Framework
+from .fsutil import write_text
+from .notebooks import dumps
+from .site import _documents, _link_book_folders, _read_json, locate_warning, run_sphinx, sphinx_settings
+
+#: xeCJK font families per language (Debian's fonts-noto-cjk).
+CJK_FONTS = {"zh": "SC", "ja": "JP", "ko": "KR"}
+
+
+@dataclass
+class PdfResult:
+    lang: str
+    framework: str
+    pdf: Path
+    warnings: list[str] = field(default_factory=list)
+
+
+class LatexError(PolybookError):
+    """XeLaTeX could not make the PDF; says where, in the LaTeX file and in the book."""
+
+    def __init__(self, message: str, tex: str, tex_line: int, page: str, source: str) -> None:
+        super().__init__(message, tex, tex_line, page, source)
+        self.message, self.tex, self.tex_line, self.page, self.source = message, tex, tex_line, page, source
+
+    def __str__(self) -> str:
+        where = self.source or self.page or "the book"
+        return f"{where}: LaTeX error: {self.message} ({self.tex}:{self.tex_line}) [polybook.latex]"
+
+
+def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> dict[str, object]:
+    settings = sphinx_settings(book, lang, (framework,), out)
+    name = book.config.name + ("" if framework == book.config.frameworks[0] else f"-{framework.name}")
+    extensions = list(settings["extensions"])
+    extensions.append("sphinxcontrib.rsvgconverter")
+    preamble = ""
+    if lang in CJK_FONTS:
+        family = CJK_FONTS[lang]
+        preamble = (
+            "\\usepackage{xeCJK}\n"
+            f"\\setCJKmainfont{{Noto Serif CJK {family}}}\n"
+            f"\\setCJKsansfont{{Noto Sans CJK {family}}}\n"
+            f"\\setCJKmonofont{{Noto Sans Mono CJK {family}}}\n"
+        )
+        if lang == "ko":  # Korean puts spaces between words; xeCJK drops them unless told
+            preamble += "\\xeCJKsetup{CJKspace=true}\n"
+    settings.update(
+        {
+            "extensions": extensions,
+            "latex_engine": "xelatex",
+            "latex_documents": [("index", f"{name}.tex", book.config.title, book.config.author, "manual")],
+            "latex_elements": {
+                # TeX Gyre and Latin Modern come with Debian's TeX Live (Sphinx's default, GNU
+                # FreeFont, is a separate package)
+                "fontpkg": "\\setmainfont{TeX Gyre Pagella}\n\\setsansfont{TeX Gyre Heros}\n"
+                "\\setmonofont[Scale=0.9]{Latin Modern Mono}\n",
+                "preamble": preamble,
+                "papersize": "a4paper",
+                "figure_align": "htbp",
+            },
+            "latex_show_urls": "footnote",
+            "rsvg_converter_format": "pdf",
+        }
+    )
+    return settings
+
+
+def prepare(book: Book, framework: Framework, out: Path, lang: str) -> Path:
+    """Assembled pages with one framework's code, for the LaTeX builder."""
+    from .assemble import assemble
+
+    srcdir = out / "site-pdf" / f"{lang}-{framework.name}"
+    root = book.config.root.resolve()
+    made = set()
+    for doc in _documents(book, lang):
+        executed = {framework.name: _read_json(out / "executed" / framework.name / f"{doc.name}.ipynb")}
+        nb = assemble(
+            doc, (framework,), executed, doc.path.resolve().relative_to(root).as_posix(), single=True
+        )
+        target = srcdir / f"{doc.name}.ipynb"
+        made.add(target)
+        write_text(target, dumps(nb))
+    for stale in srcdir.rglob("*.ipynb"):
+        if stale not in made:
+            stale.unlink()
+    _link_book_folders(book, srcdir)
+    return srcdir
+
+
+_TEX_ERROR = re.compile(r"^! (.*)$", re.M)
+_TEX_LINE = re.compile(r"^l\.(\d+) (.*)$", re.M)
+_DOC_LABEL = re.compile(r"\\label\{\\detokenize\{(.+?)::doc\}\}")
+
+
+def explain_failure(tex_dir: Path, tex_name: str, log: str, book: Book, srcdir: Path) -> LatexError:
+    """The first LaTeX error of ``log``, traced back to its page and, when possible, its line."""
+    error = _TEX_ERROR.search(log)
+    message = error.group(1).strip() if error else "LaTeX failed (see the log)"
+    after = log[error.end() :] if error else log
+    at = _TEX_LINE.search(after)
+    tex_line = int(at.group(1)) if at else 0
+    snippet = at.group(2).strip() if at else ""
+    tex_path = tex_dir / tex_name
+    lines = tex_path.read_text(encoding="utf-8", errors="replace").splitlines() if tex_path.is_file() else []
+    page = ""
+    for line in reversed(lines[:tex_line]):
+        found = _DOC_LABEL.search(line)
+        if found:
+            page = found.group(1)
+            break
+    source = ""
+    doc = book.page(page) if page else None
+    if doc is not None:
+        text = doc.path.read_text(encoding="utf-8").splitlines()
+        probe = re.sub(r"\\[a-zA-Z]+|[{}$]", " ", snippet).split()
+        needle = max(probe, key=len) if probe else ""
+        hit = next((i for i, row in enumerate(text, 1) if needle and needle in row), 0)
+        root = book.config.root.resolve()
+        rel = doc.path.resolve().relative_to(root).as_posix()
+        source = f"{rel}:{hit}" if hit else rel
+    return LatexError(message, tex_name, tex_line, page, source)
+
+
+def build(book: Book, framework: Framework, out: Path, lang: str, jobs: int = 1) -> PdfResult:
+    """Make ``OUT/pdf/<lang>/<name>[-<framework>].pdf``.
+
+    :raises LatexError: when XeLaTeX fails, with the page and line it failed on.
+    """
+    srcdir = prepare(book, framework, out, lang)
+    settings = latex_settings(book, lang, framework, out)
+    tex_dir = out / "latex" / f"{lang}-{framework.name}"
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        _, warning_text = pool.submit(
+            run_sphinx,
+            str(srcdir),
+            str(tex_dir),
+            str(out / "doctrees-pdf" / f"{lang}-{framework.name}"),
+            settings,
+            jobs,
+            "latex",
+        ).result()
+    warnings = [locate_warning(line, srcdir) for line in warning_text.splitlines() if line.strip()]
+    tex_name = settings["latex_documents"][0][1]  # type: ignore[index]
+    if shutil.which("latexmk") is None or shutil.which("xelatex") is None:
+        raise PolybookError("latexmk and xelatex are needed for PDFs: `make pdf` installs them")
+    done = subprocess.run(
+        ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", tex_name],
+        cwd=tex_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    pdf = tex_dir / tex_name.replace(".tex", ".pdf")
+    if done.returncode != 0 or not pdf.is_file():
+        log_path = tex_dir / tex_name.replace(".tex", ".log")
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else done.stdout
+        raise explain_failure(tex_dir, tex_name, log, book, srcdir)
+    target = out / "pdf" / lang / pdf.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, target)
+    return PdfResult(lang, framework.name, target, warnings)
