@@ -6,7 +6,7 @@ STAMP := $(VENV)/.polybook-installed
 POLYBOOK := $(BIN)/polybook
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup envs env-% browser notebooks html pdf eval lib serve test lint typecheck bench clean
+.PHONY: setup envs env-% browser latex notebooks html pdf eval lib serve test lint typecheck bench clean
 
 REFERENCE := $(VENV)/reference
 
@@ -28,6 +28,16 @@ browser:
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's TeX Live with CJK fonts for the PDFs, and poppler-utils to check them in the tests
+LATEX_PACKAGES := texlive-xetex texlive-lang-cjk texlive-lang-chinese texlive-lang-japanese \
+	texlive-lang-korean fonts-noto-cjk latexmk librsvg2-bin poppler-utils
+latex:
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v rsvg-convert >/dev/null \
+	  && command -v pdftotext >/dev/null && fc-list | grep -q "Noto Serif CJK" || { \
+	  echo "polybook: installing TeX Live and CJK fonts from Debian (a few minutes, once)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(LATEX_PACKAGES) >/dev/null; }
+
 # One environment per framework, in a per-user cache shared by every clone (first time: minutes)
 envs: setup
 	$(POLYBOOK) env
@@ -41,8 +51,8 @@ notebooks: setup
 html: envs
 	$(POLYBOOK) build html --framework all -j $(JOBS)
 
-pdf: envs
-	$(POLYBOOK) build pdf
+pdf: envs latex
+	$(POLYBOOK) build pdf --lang all -j $(JOBS)
 
 eval: envs
 	$(POLYBOOK) eval -j $(JOBS)
@@ -60,7 +70,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck envs browser
+test: lint typecheck envs browser latex
 	$(POLYBOOK) lib --check
 	@# every notebook of the book, in every framework (cached: only what changed runs)
 	$(POLYBOOK) eval -j $(JOBS)

@@ -108,7 +108,15 @@ def prepare(book: Book, framework: Framework, out: Path, lang: str) -> Path:
 
 _TEX_ERROR = re.compile(r"^! (.*)$", re.M)
 _TEX_LINE = re.compile(r"^l\.(\d+) (.*)$", re.M)
-_DOC_LABEL = re.compile(r"\\label\{\\detokenize\{(.+?)::doc\}\}")
+_DOC_LABEL = re.compile(r"\\label\{\\detokenize\{([^{}]+)::doc\}\}")
+_RUNAWAY = re.compile(r"^Runaway argument\?\n(.*)$", re.M)
+
+
+def _probe(snippet: str) -> str:
+    """The longest run of plain words in a piece of LaTeX: something to find in the sources."""
+    plain = re.sub(r"\\[a-zA-Z]+\*?|\\.|[{}$^_&#%]", "|", snippet)
+    runs = [" ".join(part.split()) for part in plain.split("|")]
+    return max(runs, key=len) if runs else ""
 
 
 def explain_failure(tex_dir: Path, tex_name: str, log: str, book: Book, srcdir: Path) -> LatexError:
@@ -121,6 +129,11 @@ def explain_failure(tex_dir: Path, tex_name: str, log: str, book: Book, srcdir: 
     snippet = at.group(2).strip() if at else ""
     tex_path = tex_dir / tex_name
     lines = tex_path.read_text(encoding="utf-8", errors="replace").splitlines() if tex_path.is_file() else []
+    runaway = _RUNAWAY.search(log)
+    if not tex_line and runaway:  # "File ended while scanning…": TeX shows the text, not a line
+        snippet = runaway.group(1)
+        probe = _probe(snippet)
+        tex_line = next((i for i, row in enumerate(lines, 1) if probe and probe in row), 0)
     page = ""
     for line in reversed(lines[:tex_line]):
         found = _DOC_LABEL.search(line)
@@ -131,8 +144,7 @@ def explain_failure(tex_dir: Path, tex_name: str, log: str, book: Book, srcdir: 
     doc = book.page(page) if page else None
     if doc is not None:
         text = doc.path.read_text(encoding="utf-8").splitlines()
-        probe = re.sub(r"\\[a-zA-Z]+|[{}$]", " ", snippet).split()
-        needle = max(probe, key=len) if probe else ""
+        needle = _probe(snippet)
         hit = next((i for i, row in enumerate(text, 1) if needle and needle in row), 0)
         root = book.config.root.resolve()
         rel = doc.path.resolve().relative_to(root).as_posix()

@@ -217,7 +217,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             continue  # a source block's `:label:` stands between it and its translation
         kind = {"heading_open": 1, "paragraph_open": 1, "table_open": 1, "blockquote_open": 1}
         if first.type not in kind or not first.map:
-            open_pair = None  # code, math, marks: structure that appears once
+            open_pair = last_translated = None  # code, math: structure that appears once
             continue
         raw = _raw(lines, first)
         if (

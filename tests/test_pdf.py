@@ -1,0 +1,102 @@
+"""PDFs through XeLaTeX: English and Korean, a framework on request, readable LaTeX errors.
+
+Needs Debian's TeX Live, Noto CJK fonts and poppler-utils, which `make test` installs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POLYBOOK = str(Path(sys.executable).with_name("polybook"))
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is missing: `make test` installs TeX Live and poppler-utils")
+    return found
+
+
+def build_pdf(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [POLYBOOK, "build", "pdf", "--no-exec", "--source", str(root), "-j", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pdf") / "book"
+    shutil.copytree(FIXTURES / "pdfbook", root)
+    done = build_pdf(root, "--lang", "all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # a remote image is a warning at the chapter's line, and a placeholder in the PDF
+    assert "pages/remote.md:6: WARNING: https://example.org/picture.png: a remote image" in done.stderr
+    return root / "_build" / "pdf"
+
+
+def text_of(pdf: Path) -> str:
+    return subprocess.run(
+        [tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_the_english_pdf_has_the_default_frameworks_code(book: Path) -> None:
+    text = text_of(book / "en" / "book.pdf")
+    assert "A linear model computes a weighted sum" in text
+    assert 'print("torch code")' in text
+    assert "tensorflow code" not in text
+    assert "[ image: https://example.org/picture.png ]" in text
+
+
+def test_the_korean_pdf_embeds_a_cjk_font_and_keeps_word_spaces(book: Path) -> None:
+    pdf = book / "ko" / "book.pdf"
+    fonts = subprocess.run([tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "CJK" in line]
+    assert cjk and all(" yes " in line for line in cjk)  # embedded
+    assert "선형 모델은" in text_of(pdf)
+
+
+def test_a_rendered_page_is_not_blank(book: Path, tmp_path: Path) -> None:
+    pdftoppm = tool("pdftoppm")
+    pdf = book / "ko" / "book.pdf"
+    subprocess.run(
+        [pdftoppm, "-gray", "-r", "40", "-f", "3", "-l", "3", str(pdf), str(tmp_path / "p")], check=True
+    )
+    image = next(tmp_path.glob("p*.pgm")).read_bytes()
+    pixels = image.split(b"\n", 3)[3]  # P5 header: magic, size, maximum
+    assert sum(1 for value in pixels if value < 128) > 500
+
+
+def test_a_framework_on_request(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURES / "pdfbook", root)
+    done = build_pdf(root, "--lang", "en", "--framework", "tensorflow")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = text_of(root / "_build" / "pdf" / "en" / "book-tensorflow.pdf")
+    assert 'print("tensorflow code")' in text and "torch code" not in text
+
+
+def test_a_latex_error_names_its_page_and_line(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURES / "pdfbook", root)
+    page = root / "pages" / "model.md"
+    page.write_text(page.read_text() + "\nThe broken part: $\\frac{1}{2$ ends here.\n")
+    done = build_pdf(root, "--lang", "en")
+    assert done.returncode == 1
+    line = done.stderr.strip().splitlines()[-1]
+    broken = (root / "pages" / "model.md").read_text().splitlines().index(
+        "The broken part: $\\frac{1}{2$ ends here."
+    ) + 1
+    assert broken == 19
+    assert line.startswith("polybook: error: pages/model.md:19: LaTeX error: ")
+    assert line.endswith("[polybook.latex]")
+    assert "book.tex:" in line
