@@ -201,7 +201,43 @@ def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str)
             _write_bytes(extra / "_downloads" / f"{book.config.name}-{name}.zip", _deterministic_zip(files))
     extra.mkdir(parents=True, exist_ok=True)
     _link_book_folders(book, srcdir)
+    status = srcdir / "translation-status.md"
+    if lang == book.config.languages[0] and len(book.config.languages) > 1:
+        write_text(status, translation_status_page(book))
+    else:
+        status.unlink(missing_ok=True)
     return result
+
+
+def translation_status_page(book: Book) -> str:
+    """A page of the site: for each language and chapter, how much is translated, as bars."""
+    from html import escape
+
+    from .translate import pair_file, sync_text
+
+    out = ["---", "orphan: true", "---", "", "# Translation status", ""]
+    for lang in book.config.languages[1:]:
+        rows = []
+        for doc in book.pages:
+            pairs = pair_file(book.config.root, book.config.pages_root, lang, doc.path)
+            text = pairs.read_text(encoding="utf-8") if pairs.is_file() else None
+            _, status = sync_text(doc, doc.path.read_text(encoding="utf-8"), text)
+            rows.append((doc.name, status))
+        done = sum(s.translated for _, s in rows)
+        total = sum(s.total for _, s in rows) or 1
+        out += [f"## {lang}: {100 * done / total:.0f}% translated", "", '<table class="polybook-status">']
+        out.append(
+            "<tr><th>page</th><th>done</th><th>stale</th><th>to do</th><th>orphaned</th><th></th></tr>"
+        )
+        for name, st in rows:
+            width = f"{st.percent:.0f}%"
+            bar = f'<div class="polybook-bar"><div style="width:{width}"></div></div>'
+            out.append(
+                f"<tr><td>{escape(name)}</td><td>{st.translated}</td><td>{st.stale}</td><td>{st.missing}</td>"
+                f"<td>{st.orphaned}</td><td>{bar} {width}</td></tr>"
+            )
+        out += ["</table>", ""]
+    return "\n".join(out) + "\n"
 
 
 _SPHINX_LOCATION = re.compile(r"^(?P<path>[^:\s]+\.ipynb):(?P<line>\d+): (?P<rest>.*)$")

@@ -180,8 +180,8 @@ class LanguageSwitcher(SphinxTransform):
 
     def apply(self, **kwargs: Any) -> None:
         languages = self.app.config.polybook_languages
-        if self.app.builder.format != "html":
-            return
+        if self.app.builder.format != "html" or self.env.docname == "translation-status":
+            return  # the status page exists in the source language only
         section = next(iter(self.document.findall(nodes.section)), None)
         if len(languages) < 2 or section is None:
             return
