@@ -9,6 +9,7 @@ recognised where Markdown would see text, never inside code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -119,3 +120,22 @@ def parser() -> MarkdownIt:
 def tokenize(text: str) -> list[Token]:
     """Block tokens of ``text`` (with inline children), each block carrying ``map``."""
     return parser().parse(text)
+
+
+def top_level_blocks(tokens: list[Token]) -> Iterator[list[Token]]:
+    """Top-level blocks: each opening token with everything up to its closing token."""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.nesting == 1:
+            depth, j = 0, i
+            while True:
+                depth += tokens[j].nesting
+                if depth == 0:
+                    break
+                j += 1
+            yield tokens[i : j + 1]
+            i = j + 1
+        else:
+            yield [token]
+            i += 1

@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from . import cells as cellmod
 from .document import Block, CodeCell, Document, Role, TextBlock, TextKind
 from .errors import Diagnostics, Kind
-from .markdown import tokenize
+from .markdown import tokenize, top_level_blocks
 
 _OPENERS: dict[str, TextKind] = {
     "heading_open": "heading",
@@ -35,25 +35,6 @@ _LEAVES: dict[str, TextKind] = {
     "code_block": "fence",
 }
 _LABEL_TARGETS = {"heading", "figure", "table", "math", "fence", "eval_rst"}
-
-
-def _groups(tokens: list[Token]) -> Iterator[list[Token]]:
-    """Top-level blocks: each opening token with everything up to its closing token."""
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.nesting == 1:
-            depth, j = 0, i
-            while True:
-                depth += tokens[j].nesting
-                if depth == 0:
-                    break
-                j += 1
-            yield tokens[i : j + 1]
-            i = j + 1
-        else:
-            yield [token]
-            i += 1
 
 
 @dataclass
@@ -114,7 +95,7 @@ class PageParser:
     # -- the walk ------------------------------------------------------------------------
 
     def parse(self, text: str) -> Document:
-        for group in _groups(tokenize(text)):
+        for group in top_level_blocks(tokenize(text)):
             self.visit(group)
         if self.tab is not None:
             self.error(

@@ -25,7 +25,7 @@ from .book import Book
 from .document import Document, TextBlock
 from .errors import Diagnostics, Kind
 from .fsutil import write_text
-from .markdown import tokenize
+from .markdown import tokenize, top_level_blocks
 
 TRANSLATABLE = {"heading", "paragraph", "figure", "table", "blockquote", "list"}
 STALE = "<!-- polybook:stale"
@@ -117,25 +117,6 @@ def _raw(lines: list[str], token: Token) -> str:
     return "\n".join(chunk)
 
 
-def _groups(tokens: list[Token]) -> list[list[Token]]:
-    groups, index = [], 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token.nesting == 1:
-            depth, end = 0, index
-            while True:
-                depth += tokens[end].nesting
-                if depth == 0:
-                    break
-                end += 1
-            groups.append(tokens[index : end + 1])
-            index = end + 1
-        else:
-            groups.append([token])
-            index += 1
-    return groups
-
-
 _MARKUP = re.compile(r"\$\$?.+?\$\$?|`+[^`]*`+|:\w+:|\[[^\]]*\]\([^)]*\)|[^\w\s]", re.S)
 
 
@@ -184,7 +165,7 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
     open_pair: Pair | None = None  # a source block waiting for its translation
     last_translated: Pair | None = None  # the pair whose translation was the last block
     pending_previous: str | None = None
-    for group in _groups(tokenize(text)):
+    for group in top_level_blocks(tokenize(text)):
         first = group[0]
         if first.type == "html_block" and first.content.startswith(ORPHANED):
             target, open_pair = result.orphans, None
