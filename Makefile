@@ -72,6 +72,7 @@ typecheck: setup
 
 test: lint typecheck envs browser latex
 	$(POLYBOOK) lib --check
+	$(POLYBOOK) translate check
 	@# every notebook of the book, in every framework (cached: only what changed runs)
 	$(POLYBOOK) eval -j $(JOBS)
 	$(BIN)/python -m pytest
