@@ -179,6 +179,21 @@ def test_check_flags_a_label_under_a_translated_heading(book, capsys) -> None:  
     )
 
 
+def test_check_accepts_the_prose_tab_marks_that_sync_writes_after_a_translation(book, capsys) -> None:  # type: ignore[no-untyped-def]
+    # `:end_tab:` and the next `:begin_tab:` are the source's structure, not marks of the translation
+    source = "Text.\n\n:begin_tab:`pytorch`\nOnly PyTorch.\n:end_tab:\n\nMore.\n"
+    book({"index.md": source})
+    assert run(capsys, "init", "ko")[0] == 0
+    pair_path = Path("translations/ko/index.md")
+    pair = pair_path.read_text().replace(SLOT, "본문.", 1).replace(SLOT, "파이토치만.", 1)
+    pair_path.write_text(pair.replace(SLOT, "더.", 1))
+    code, _, err = run(capsys, "check", "ko")
+    assert (code, err) == (0, "")
+    assert run(capsys, "sync", "ko")[0] == 0
+    assert pair_path.read_text().index("파이토치만.") < pair_path.read_text().index(":end_tab:")
+    assert run(capsys, "check", "ko")[0] == 0
+
+
 def test_check_reports_the_line_of_a_list_item_translation_without_a_blank_line(book, capsys) -> None:  # type: ignore[no-untyped-def]
     root = book({"index.md": "* Call `f(x)` now.\n* It has a bias.\n"})
     pair = "* Call `f(x)` now.\n  지금 f(x)를 호출합니다.\n* It has a bias.\n"

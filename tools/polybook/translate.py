@@ -193,8 +193,11 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
                 target.append(Pair(source, translation, item=True, line=where if translation else 0))
             continue
         if first.type in ("d2l_mark", "d2l_caption"):
-            if last_translated is not None and first.map:  # a mark under a translation
-                last_translated.extra_marks.append((first.map[0] + 1, first.markup or first.content))
+            attached = first.type == "d2l_mark" and _ATTACHED_MARK.match(first.markup)
+            if attached and last_translated is not None and first.map:  # a mark under a translation
+                last_translated.extra_marks.append((first.map[0] + 1, first.markup))
+            elif not attached:  # `:end_tab:`, `:begin_tab:`, a table's caption: the source's structure
+                last_translated = None
             continue  # a source block's `:label:` stands between it and its translation
         kind = {"heading_open": 1, "paragraph_open": 1, "table_open": 1, "blockquote_open": 1}
         if first.type not in kind or not first.map:
