@@ -30,6 +30,9 @@ from .fsutil import write_text
 from .notebooks import dumps
 
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+#: The language codes Sphinx and docutils know, where ours are shorter (docutils has no "zh").
+SPHINX_LANGUAGE = {"zh": "zh_CN"}
 """Zip entries carry this date, so the archive's bytes depend only on its content."""
 
 
@@ -64,7 +67,7 @@ def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], ou
         "copyright": config.copyright,
         "release": config.release,
         "version": config.release,
-        "language": lang,
+        "language": SPHINX_LANGUAGE.get(lang, lang),
         "extensions": extensions,
         "root_doc": "index",
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],

@@ -187,7 +187,7 @@ class LanguageSwitcher(SphinxTransform):
             return
         docname = self.env.docname
         up = "../" * (docname.count("/") + 1)
-        current = self.app.config.language
+        current = self.app.config.language.split("_")[0]
         items: list[nodes.Node] = []
         for lang in languages:
             name = LANGUAGE_NAMES.get(lang, lang)
@@ -210,7 +210,7 @@ def _notice_css(app: Sphinx) -> None:
     rules = []
     for lang, (untranslated, stale) in NOTICES.items():
         for css, text in (("polybook-untranslated", untranslated), ("polybook-stale", stale)):
-            rules.append(f'html[lang="{lang}"] .{css}::before {{ content: "{text}"; }}')
+            rules.append(f':lang({lang}) .{css}::before {{ content: "{text}"; }}')
     folder = Path(app.outdir) / "_static"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "polybook-notices.css").write_text("\n".join(rules) + "\n", encoding="utf-8")
