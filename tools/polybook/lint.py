@@ -93,8 +93,9 @@ def check_pair(source: str, translation: str, path: str, line: int, diags: Diagn
         diags.add(Kind.TRANSLATION_HTML, f"raw HTML {tag!r} that the source does not have", path, line)
     theirs, ours = marks(source), marks(translation)
     for key, (kind, what) in _KINDS.items():
-        missing = theirs[key] - ours[key]
-        added = ours[key] - theirs[key]
+        # compared as sets: a translation may say a name of code twice where its source says it once
+        missing = sorted(set(theirs[key]) - set(ours[key]))
+        added = sorted(set(ours[key]) - set(theirs[key]))
         for item in missing:
             diags.add(kind, f"the translation lost the {what} {item!r} of its source", path, line)
         for item in added:

@@ -320,6 +320,9 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     result = prepare(book, frameworks, out, lang)
     srcdir, extra = out / "site" / lang, out / "site" / "_extra" / lang
     settings = sphinx_settings(book, lang, frameworks, out)
+    root = next((d for d in _documents(book, lang) if d.name == "index"), None)
+    if root is not None and root.title and lang != book.config.languages[0]:
+        settings["html_title"] = settings["project"] = root.title  # the book's title, translated
     stamp_path = result.outdir / ".polybook-stamp"
     stamp = _stamp(srcdir, extra, settings)
     warnings_path = out / "reports" / f"sphinx-{lang}.txt"

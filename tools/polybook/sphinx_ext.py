@@ -60,10 +60,41 @@ def _tab_item(label: str, sync_id: str, content: list[nodes.Node], selected: boo
     return create_component("tab-item", classes=["sd-tab-item"], selected=selected, children=[rubric, body])
 
 
-def _missing(display: str, what: str) -> nodes.paragraph:
-    return nodes.paragraph(
-        "", "", nodes.emphasis("", f"{what} has no {display} version."), classes=["polybook-missing"]
-    )
+#: The few words polybook adds to pages, per language.
+WORDS = {
+    "en": {
+        "example": "This example has no {fw} version.",
+        "page": "This page has no {fw} version.",
+        "download": "Download the {fw} notebook",
+        "colab": "Open in Colab",
+    },
+    "ko": {
+        "example": "이 예제에는 {fw} 버전이 없습니다.",
+        "page": "이 쪽에는 {fw} 버전이 없습니다.",
+        "download": "{fw} 노트북 내려받기",
+        "colab": "Colab에서 열기",
+    },
+    "zh": {
+        "example": "此示例没有 {fw} 版本。",
+        "page": "本页没有 {fw} 版本。",
+        "download": "下载 {fw} 笔记本",
+        "colab": "在 Colab 中打开",
+    },
+    "ja": {
+        "example": "この例には {fw} 版がありません。",
+        "page": "このページには {fw} 版がありません。",
+        "download": "{fw} のノートブックをダウンロード",
+        "colab": "Colab で開く",
+    },
+}
+
+
+def _words(app: Sphinx) -> dict[str, str]:
+    return WORDS.get((app.config.language or "en").split("_")[0], WORDS["en"])
+
+
+def _missing(text: str) -> nodes.paragraph:
+    return nodes.paragraph("", "", nodes.emphasis("", text), classes=["polybook-missing"])
 
 
 class CodeTabs(SphinxTransform):
@@ -101,7 +132,9 @@ class CodeTabs(SphinxTransform):
         for fw in meta.get("frameworks") or list(names):
             display = names.get(fw, fw)
             content: list[nodes.Node] = [
-                by_framework[fw] if fw in by_framework else _missing(display, "This example")
+                by_framework[fw]
+                if fw in by_framework
+                else _missing(_words(self.app)["example"].format(fw=display))
             ]
             items.append(_tab_item(display, fw, content))
         return create_component("tab-set", classes=["sd-tab-set", "polybook-code-tabs"], children=items)
@@ -142,18 +175,22 @@ class DownloadBar(SphinxTransform):
         items = []
         for fw, display in self.app.config.polybook_frameworks:
             if fw not in meta["downloads"]:
-                items.append(_tab_item(display, fw, [_missing(display, "This page")]))
+                items.append(_tab_item(display, fw, [_missing(_words(self.app)["page"].format(fw=display))]))
                 continue
             links: list[nodes.Node] = [
                 nodes.reference(
-                    "", f"Download the {display} notebook", refuri=f"{up}_notebooks/{fw}/{docname}.ipynb"
+                    "",
+                    _words(self.app)["download"].format(fw=display),
+                    refuri=f"{up}_notebooks/{fw}/{docname}.ipynb",
                 ),
             ]
             colab = self.app.config.polybook_colab_url
             if colab:
                 links += [
                     nodes.Text(" · "),
-                    nodes.reference("", "Open in Colab", refuri=colab.format(framework=fw, page=docname)),
+                    nodes.reference(
+                        "", _words(self.app)["colab"], refuri=colab.format(framework=fw, page=docname)
+                    ),
                 ]
             items.append(
                 _tab_item(display, fw, [nodes.paragraph("", "", *links, classes=["polybook-downloads"])])
