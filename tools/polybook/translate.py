@@ -73,8 +73,8 @@ def units(doc: Document, text: str) -> list[Unit]:
     lines = text.split("\n")
     found = []
     for block in doc.text_blocks:
-        if block.kind not in TRANSLATABLE or not block.source.strip():
-            continue
+        if block.kind not in TRANSLATABLE or not _prose(block.source):
+            continue  # nothing to translate: no text, or only marks (a `:bibliography:` line)
         if block.kind == "list":
             body = block.source.split("\n")
             for start, end, column in _list_items(block.source):
@@ -383,7 +383,7 @@ def translated_blocks(doc: Document, source_text: str, pair_text: str) -> dict[i
     result: dict[int, tuple[str, str]] = {}
     cursor = 0
     for block in doc.text_blocks:
-        if block.kind not in TRANSLATABLE or not block.source.strip():
+        if block.kind not in TRANSLATABLE or not _prose(block.source):
             continue
         if block.kind != "list":
             unit = current[cursor]
@@ -532,7 +532,7 @@ def translated_document(doc: Document, source_text: str, pair_text: str | None) 
     states = translated_blocks(doc, source_text, pair_text) if pair_text is not None else {}
     blocks = []
     for block in doc.blocks:
-        if not isinstance(block, TextBlock) or block.kind not in TRANSLATABLE or not block.source.strip():
+        if not isinstance(block, TextBlock) or block.kind not in TRANSLATABLE or not _prose(block.source):
             blocks.append(block)
             continue
         state, text = states.get(block.line, ("missing", block.source))
