@@ -128,3 +128,71 @@ def test_pairs_read_like_the_source_with_list_items_and_labels() -> None:
     assert "## 선형 모델" in synced
     assert "  각 가중치는 특성이 얼마나 중요한지를 나타냅니다." in synced
     assert synced.count("w = d2l.zeros(3)") == 1  # code appears once
+
+
+def test_a_figure_caption_is_translated_but_a_line_of_marks_is_not() -> None:
+    # a caption is text inside an image's brackets; `:bibliography:` alone has no words at all
+    source = "# Title\n\n![The fitted line.](img/fit.svg)\n:label:`fig_fit`\n\n:bibliography:`refs.bib`\n"
+    pairs, status = sync_text(doc(source), source, None)
+    assert (status.missing, status.translated) == (2, 0)  # the title and the caption
+    assert "fig_fit`\n\n<!-- polybook:untranslated -->\n" in pairs
+    assert "refs.bib`\n\n<!-- polybook:untranslated -->" not in pairs
+    pairs = pairs.replace(
+        "fig_fit`\n\n<!-- polybook:untranslated -->", "fig_fit`\n\n![맞춘 직선.](img/fit.svg)"
+    )
+    _, status = sync_text(doc(source), source, pairs)
+    assert (status.missing, status.translated, status.orphaned) == (1, 1, 0)
+
+
+LIST = "# Title\n\nSteps:\n\n- Pick the learning rate\n  before training.\n- Watch the loss.\n"
+
+
+def test_a_stale_list_item_stays_in_its_list_and_keeps_its_translation() -> None:
+    pairs, _ = sync_text(doc(LIST), LIST, None)
+    pairs = pairs.replace("- Watch the loss.", "- Watch the loss.\n\n  손실을 지켜봅니다.")
+    edited = LIST.replace("Watch the loss.", "Watch the loss closely.")
+    stale, status = sync_text(doc(edited), edited, pairs)
+    assert (status.stale, status.orphaned) == (1, 0)
+    # the comment is indented as the item's content: the list goes on past it
+    assert "\n  <!-- polybook:stale — the source changed; it was:\n  Watch the loss.\n  -->\n" in stale
+    again, status = sync_text(doc(edited), edited, stale)
+    assert again == stale  # idempotent: the translation is still the stale item's
+    assert (status.stale, status.orphaned, status.missing) == (1, 0, 3)
+    assert again.count("손실을 지켜봅니다.") == 1
+
+
+def test_a_lazy_continuation_line_of_an_item_keeps_its_first_letters() -> None:
+    source = "# Title\n\n- Pick the learning rate\nbefore training.\n- Watch the loss.\n"
+    pairs, _ = sync_text(doc(source), source, None)
+    assert "before training." in pairs  # not "fore training."
+    translated = pairs.replace("before training.", "before training.\n\n  훈련 전에 학습률을 고릅니다.")
+    again, status = sync_text(doc(source), source, translated)
+    assert (status.translated, status.orphaned) == (1, 0)
+    assert again.count("훈련 전에 학습률을 고릅니다.") == 1
+
+
+def test_a_translation_equal_to_its_source_is_a_translation() -> None:
+    source = "# Title\n\n## PyTorch\n\nSome words here.\n"
+    pairs, _ = sync_text(doc(source), source, None)
+    pairs = pairs.replace("## PyTorch\n\n<!-- polybook:untranslated -->", "## PyTorch\n\n## PyTorch")
+    again, status = sync_text(doc(source), source, pairs)
+    assert (status.translated, status.missing, status.orphaned) == (1, 2, 0)
+    assert again == pairs
+
+
+def test_the_site_sees_a_revived_orphan_as_status_does() -> None:
+    from polybook.translate import translated_blocks
+
+    source = "# Title\n\nThe first paragraph is here.\n\nThe second paragraph is there.\n"
+    pairs, _ = sync_text(doc(source), source, None)
+    pairs = pairs.replace(
+        "here.\n\n<!-- polybook:untranslated -->", "here.\n\n첫 번째 문단은 여기에 있습니다.", 1
+    )
+    gone = source.replace("The first paragraph is here.\n\n", "")
+    orphaned, status = sync_text(doc(gone), gone, pairs)
+    assert status.orphaned == 1
+    # the edit is undone before anyone syncs again: the orphan is that paragraph's translation
+    _, status = sync_text(doc(source), source, orphaned)
+    assert (status.translated, status.orphaned) == (1, 0)
+    states = translated_blocks(doc(source), source, orphaned)
+    assert states[3] == ("translated", "첫 번째 문단은 여기에 있습니다.")

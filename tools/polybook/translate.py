@@ -68,6 +68,13 @@ def _list_items(source: str) -> list[tuple[int, int, int]]:
     return items
 
 
+def _item_content(item_lines: list[str], column: int) -> str:
+    """An item's text without its bullet and indentation. A continuation line may be indented
+    less than the content (a "lazy" line); it loses only the spaces it has."""
+    rest = [ln[min(column, len(ln) - len(ln.lstrip(" "))) :] for ln in item_lines[1:]]
+    return "\n".join([item_lines[0][column:], *rest])
+
+
 def units(doc: Document, text: str) -> list[Unit]:
     """The translatable units of a chapter, in order."""
     lines = text.split("\n")
@@ -81,7 +88,7 @@ def units(doc: Document, text: str) -> list[Unit]:
                 item_lines = body[start:end]
                 while item_lines and not item_lines[-1].strip():
                     item_lines.pop()
-                content = "\n".join([item_lines[0][column:], *(ln[column:] for ln in item_lines[1:])])
+                content = _item_content(item_lines, column)
                 found.append(Unit(content, block.line - 1 + start + len(item_lines) - 1, " " * column, True))
             continue
         found.append(Unit(block.source, _attached_end(lines, block.end_line) - 1))
@@ -117,7 +124,7 @@ def _raw(lines: list[str], token: Token) -> str:
     return "\n".join(chunk)
 
 
-_MARKUP = re.compile(r"\$\$?.+?\$\$?|`+[^`]*`+|:\w+:|\[[^\]]*\]\([^)]*\)|[^\w\s]", re.S)
+_MARKUP = re.compile(r"\$\$?.+?\$\$?|`+[^`]*`+|:\w+:|\]\([^)]*\)|[^\w\s]", re.S)
 
 
 def _prose(text: str) -> str:
@@ -131,6 +138,19 @@ def _similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _take_stale(content: str) -> tuple[str, str | None]:
+    """An item's content without its stale comment, and the previous source the comment holds."""
+    lines = content.split("\n")
+    start = next((k for k, ln in enumerate(lines) if ln.startswith(STALE)), None)
+    if start is None:
+        return content, None
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].strip() == "-->"), len(lines) - 1)
+    rest = lines[:start] + lines[end + 1 :]
+    while start < len(rest) and start > 0 and not rest[start].strip() and not rest[start - 1].strip():
+        del rest[start]  # the blank lines around the comment become one
+    return "\n".join(rest), "\n".join(lines[start + 1 : end])
 
 
 def _split_item(content: str, known: set[str]) -> tuple[str, str, int]:
@@ -184,13 +204,13 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             open_pair = None
             raw = _raw(lines, first)
             for start, end, column in _list_items(raw):
-                item_lines = raw.split("\n")[start:end]
-                content = "\n".join([item_lines[0][column:], *(ln[column:] for ln in item_lines[1:])]).strip(
-                    "\n"
-                )
+                content = _item_content(raw.split("\n")[start:end], column).strip("\n")
+                content, previous = _take_stale(content)
                 source, translation, offset = _split_item(content, known_items)
                 where = first.map[0] + start + offset + 1
-                target.append(Pair(source, translation, item=True, line=where if translation else 0))
+                if previous is not None:
+                    where += previous.count("\n") + 4  # the comment's lines and the blank after it
+                target.append(Pair(source, translation, previous, True, where if translation else 0))
             continue
         if first.type in ("d2l_mark", "d2l_caption"):
             attached = first.type == "d2l_mark" and _ATTACHED_MARK.match(first.markup)
@@ -204,10 +224,9 @@ def read_pairs(text: str, current: list[Unit]) -> PairFile:
             open_pair = last_translated = None  # code, math: structure that appears once
             continue
         raw = _raw(lines, first)
-        if (
-            open_pair is not None
-            and raw not in known_blocks
-            and not _looks_like(raw, known_blocks, open_pair)
+        if open_pair is not None and (
+            raw == open_pair.source  # a translation that keeps its source as it is ("## PyTorch")
+            or (raw not in known_blocks and not _looks_like(raw, known_blocks, open_pair))
         ):
             open_pair.translation, open_pair.line = raw, first.map[0] + 1
             last_translated, open_pair = open_pair, None
@@ -294,9 +313,11 @@ def render(source_text: str, current: list[Unit], pairs: list[Pair], orphans: li
             continue
         chunk: list[str] = []
         if pair.previous is not None:
-            chunk += ["", f"{STALE} — the source changed; it was:", pair.previous, "-->"]
+            chunk += ["", f"{STALE} — the source changed; it was:", *pair.previous.split("\n"), "-->"]
+        chunk += ["", *pair.translation.split("\n")]
+        # inside a list item, everything is indented as the item's content, or the list ends there
         indent = unit.indent if unit.item else ""
-        chunk += ["", *(f"{indent}{ln}" if ln.strip() else "" for ln in pair.translation.split("\n"))]
+        chunk = [f"{indent}{ln}" if ln.strip() else "" for ln in chunk]
         inserts[unit.after] = (chunk, unit.item)
     out: list[str] = []
     for index, line in enumerate(lines):
@@ -345,15 +366,20 @@ def status_of(page: str, pairs: list[Pair], orphans: list[Pair]) -> Status:
     return status
 
 
+def aligned_pairs(current: list[Unit], pair_text: str | None) -> tuple[list[Pair], list[Pair]]:
+    """One pair per current unit, and the orphans, read from a pair file: how sync, status and
+    the site all see a pair file, so they never disagree about what is translated."""
+    if pair_text is None:
+        return [Pair(u.text, item=u.item) for u in current], []
+    held = read_pairs(pair_text, current)
+    pairs, lost = _align(held.pairs, current)
+    return pairs, _revive(pairs, held.orphans + lost)
+
+
 def sync_text(doc: Document, source_text: str, pair_text: str | None) -> tuple[str, Status]:
     """The pair file brought up to date with the chapter, and its status."""
     current = units(doc, source_text)
-    if pair_text is None:
-        pairs, orphans = [Pair(u.text, item=u.item) for u in current], []
-    else:
-        held = read_pairs(pair_text, current)
-        pairs, lost = _align(held.pairs, current)
-        orphans = _revive(pairs, held.orphans + lost)
+    pairs, orphans = aligned_pairs(current, pair_text)
     return render(source_text, current, pairs, orphans), status_of(doc.name, pairs, orphans)
 
 
@@ -377,8 +403,7 @@ def translated_blocks(doc: Document, source_text: str, pair_text: str) -> dict[i
     """For each translatable block of ``doc`` (by its line): (state, text) where state is
     ``translated``, ``stale`` or ``missing``; list blocks get their items' translations merged."""
     current = units(doc, source_text)
-    held = read_pairs(pair_text, current)
-    pairs, _ = _align(held.pairs, current)
+    pairs, _ = aligned_pairs(current, pair_text)
     by_unit = dict(zip(current, pairs, strict=True))
     result: dict[int, tuple[str, str]] = {}
     cursor = 0
