@@ -371,6 +371,21 @@ def test_init_with_a_path_writes_only_that_page(book, capsys, which: str) -> Non
     assert "translations/ko/index.md" not in out
 
 
+def test_sync_and_status_with_a_page_work_on_that_page_only(book, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = lr_book(book)
+    assert run(capsys, "init", "ko")[0] == 0
+    index = root / "translations/ko/index.md"
+    index.unlink()
+    code, out, _ = run(capsys, "sync", "ko", "chapter_lr/intro.md")
+    assert code == 0
+    assert not index.exists()  # the page not named is left alone
+    code, out, _ = run(capsys, "status", "ko", "chapter_lr/intro", "--format", "json")
+    assert [r["page"] for r in json.loads(out)["pages"]] == ["chapter_lr/intro"]
+    code, _, err = run(capsys, "sync", "ko", "chapter_lr/nowhere.md")
+    assert code == 1
+    assert err.splitlines() == ["polybook: error: not a page of the book: chapter_lr/nowhere.md"]
+
+
 def test_sync_marks_an_edited_pair_stale_and_keeps_its_translation(book, capsys) -> None:  # type: ignore[no-untyped-def]
     root = lr_book(book)
     run(capsys, "init", "ko")

@@ -20,10 +20,11 @@ from .book import Book, display_path, load_book
 from .config import BookConfig, load_config
 from .errors import Diagnostic, Diagnostics, Kind, PolybookError, Severity, SourceErrors
 from .frameworks import Framework
+from .fsutil import write_json, write_text
 
 if TYPE_CHECKING:
+    from .document import Document
     from .execute import Outcome
-from .fsutil import write_json, write_text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
     translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
     translate.add_argument("action", choices=["init", "sync", "status", "check", "import"])
     translate.add_argument("lang", nargs="?", help="a language of the book (status, check: all if omitted)")
-    translate.add_argument("paths", nargs="*", help="init: only these chapter files or pages")
+    translate.add_argument("paths", nargs="*", help="only these chapter files or pages (default: all)")
     translate.add_argument("--format", choices=["table", "json"], default="table")
     translate.add_argument("--from", dest="from_dir", default=None)
     _common(translate)
@@ -275,7 +276,10 @@ def _evaluate(
     from .evaluate import NO_CODE, ConsoleProgress, execute, plan, write_report
 
     gpus = envs.gpu_count()
-    todo = plan(book, frameworks, out, force=getattr(args, "force", None), gpus=gpus)
+    # with --out, nothing is written into the source tree, not even its d2l/
+    library_root = out / "python" if args.out else None
+    force = getattr(args, "force", None)
+    todo = plan(book, frameworks, out, force=force, gpus=gpus, library_root=library_root)
     for path in todo.library_updates:
         print(f"polybook eval: updated the library {path}")
     if getattr(args, "explain", False):
@@ -394,13 +398,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
             raise PolybookError("translate import needs --from DIR (a d2lbook translation)")
         imported = tr.import_d2lbook(book, args.lang, Path(args.from_dir))
         print(f"polybook translate import: {imported} page(s) imported from {args.from_dir}")
-    wanted = {str(Path(p).resolve()) for p in args.paths} | set(args.paths)
+    chosen = _chosen_pages(book, args.paths)
     diags = Diagnostics()
     results: dict[str, list[tr.PageResult]] = {}
     for lang in langs:
-        for doc in book.pages:
-            if args.action == "init" and wanted and not ({doc.name, str(doc.path.resolve())} & wanted):
-                continue
+        for doc in chosen:
             source = doc.path.read_text(encoding="utf-8")
             target = tr.pair_file(config.root, config.pages_root, lang, doc.path)
             existing = target.read_text(encoding="utf-8") if target.is_file() else None
@@ -429,6 +431,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
             lang, pages, args, config, fmt=args.format if args.action == "status" else "table"
         )
     return EXIT_OK
+
+
+def _chosen_pages(book: Book, paths: list[str]) -> list[Document]:
+    """The pages named on the command line (chapter files or page names), or every page."""
+    if not paths:
+        return list(book.pages)
+    by_key = {key: doc for doc in book.pages for key in (doc.name, str(doc.path.resolve()))}
+    unknown = [p for p in paths if p not in by_key and str(Path(p).resolve()) not in by_key]
+    if unknown:
+        raise PolybookError(f"not a page of the book: {', '.join(unknown)}")
+    return [by_key.get(p) or by_key[str(Path(p).resolve())] for p in paths]
 
 
 def _print_translation_status(
