@@ -83,6 +83,10 @@ def test_cache_reruns_exactly_what_changed(tmp_path: Path) -> None:
         assert nb["metadata"]["kernelspec"]["name"] == f"polybook-{fw}"
     plain = json.loads((executed / "mxnet" / "chapter_b" / "plain.ipynb").read_text())
     assert output(plain) == "mxnet says hello\n"
+    # TensorFlow's start-up notices are not the page's output
+    tf_plain = json.loads((executed / "tensorflow" / "chapter_b" / "plain.ipynb").read_text())
+    assert "import tensorflow" in "".join(tf_plain["cells"][-1]["source"])
+    assert [o.get("name") for o in tf_plain["cells"][-1]["outputs"]] == ["stdout"]
     assert (executed / "pytorch" / "chapter_b" / "prose.ipynb").is_file()
     records = {(r["framework"], r["page"]): r for r in report["notebooks"]}
     assert records[("pytorch", "chapter_a/saved")]["reason"] == "new: not executed before"
@@ -185,3 +189,46 @@ def test_a_killed_build_keeps_what_finished(tmp_path: Path) -> None:
     reused = {r["page"] for r in report["notebooks"] if r["status"] == "cached" and r["reason"] == "cached"}
     assert len(reused) >= len(finished) - 1 >= 0
     assert len(ran(report)) + len(reused) == 4
+
+
+def test_out_leaves_the_source_untouched(tmp_path: Path) -> None:
+    """With --out, even the library the kernels import goes there: a read-only corpus stays so."""
+    root = copy_book("evalbook", tmp_path)
+    out = tmp_path / "elsewhere"
+    done = subprocess.run(
+        [POLYBOOK, "eval", "--source", str(root), "--out", str(out), "--framework", "pytorch", "-j", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in root.iterdir()) == sorted(p.name for p in (FIXTURES / "evalbook").iterdir())
+    assert (out / "python" / "d2l" / "torch.py").is_file()
+    nb = json.loads((out / "executed" / "pytorch" / "chapter_a" / "uses_double.ipynb").read_text())
+    assert output(nb) == "42\n"  # d2l.double came from OUT/python/d2l
+
+
+def test_noise_lines_go_and_the_rest_of_stderr_stays() -> None:
+    import nbformat
+
+    from polybook.execute import drop_noise
+    from polybook.frameworks import BUILTIN
+
+    nb = nbformat.v4.new_notebook()
+    notice = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795452417.053255   11523 port.cc:153] oneDNN custom operations are on. "
+        "You may see slightly different numerical results.\n"
+    )
+    cell = nbformat.v4.new_code_cell("import tensorflow")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=notice),
+        nbformat.v4.new_output("stream", name="stderr", text=notice + "UserWarning: a real one\n"),
+        nbformat.v4.new_output("stream", name="stdout", text=notice),
+    ]
+    nb.cells.append(cell)
+    drop_noise(nb, BUILTIN["tensorflow"].stderr_noise)
+    assert [(o.name, o.text) for o in cell.outputs] == [
+        ("stderr", "UserWarning: a real one\n"),
+        ("stdout", notice),  # what the code printed is never touched
+    ]

@@ -46,6 +46,26 @@ class Job:
     gpu: str | None = None
     """CUDA_VISIBLE_DEVICES for this job: a GPU id, or None to hide every GPU."""
     reason: str = ""
+    noise: tuple[str, ...] = ()
+    """Patterns of stderr lines the framework writes on its own (see Framework.stderr_noise)."""
+
+
+def drop_noise(nb: Any, patterns: tuple[str, ...]) -> None:
+    """Remove the lines matching ``patterns`` from the stderr outputs; drop outputs left empty."""
+    if not patterns:
+        return
+    noise = re.compile("|".join(f"(?:{p})" for p in patterns))
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                output["text"] = "".join(ln for ln in lines if not noise.fullmatch(ln.rstrip("\n")))
+                if not output["text"]:
+                    continue
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
 
 
 @dataclass
@@ -175,6 +195,7 @@ def run(job: Job) -> Outcome:
         failed = job.out / "reports" / "failed" / job.framework / f"{job.page}.ipynb"
         write_text(failed, nbformat.writes(nb))
         return outcome
+    drop_noise(nb, job.noise)
     text = nbformat.writes(nb)
     Cache(job.out).store(
         job.framework, job.page, job.components, text, outcome.seconds, outcome.peak_memory_mb

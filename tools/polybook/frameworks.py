@@ -25,6 +25,9 @@ class Framework:
     """The pip distribution whose version ``polybook doctor`` shows."""
     kernel_env: tuple[tuple[str, str], ...] = ()
     """Environment variables of the framework's kernels (part of every cache key)."""
+    stderr_noise: tuple[str, ...] = ()
+    """Regular expressions of whole stderr lines the framework writes on its own (start-up
+    notices no setting silences); they are removed from executed outputs."""
 
     @property
     def kernel(self) -> str:
@@ -52,6 +55,12 @@ BUILTIN: dict[str, Framework] = {
             distribution="tensorflow",
             # TensorFlow's start-up chatter (oneDNN, CPU features) would fill every notebook's stderr
             kernel_env=(("TF_CPP_MIN_LOG_LEVEL", "2"),),
+            # ... but it writes these two before its logging reads that setting (TF 2.21); the
+            # only switch, TF_ENABLE_ONEDNN_OPTS=0, would change the computation to hide a notice
+            stderr_noise=(
+                r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+                r"I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\..*",
+            ),
         ),
         Framework("mxnet", "MXNet", "mxnet", ("mxnet==1.9.1", "numpy<1.24"), distribution="mxnet"),
         Framework("jax", "JAX", "jax", ("jax", "jaxlib", "flax"), distribution="jax"),
@@ -82,7 +91,17 @@ def framework_from_spec(spec: str | dict[str, object]) -> Framework:
         aliases=tuple(str(a).lower() for a in _items(spec.get("aliases"))),
         gpu_requirements=tuple(str(r) for r in _items(spec.get("gpu_requirements"))),
         distribution=str(spec.get("distribution", spec["module"])),
+        kernel_env=tuple((str(k), str(v)) for k, v in _mapping(spec.get("kernel_env")).items()),
+        stderr_noise=tuple(str(p) for p in _items(spec.get("stderr_noise"))),
     )
+
+
+def _mapping(value: object) -> dict[object, object]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"expected a mapping of names to values, got {value!r}")
 
 
 def _items(value: object) -> list[object]:
