@@ -325,7 +325,7 @@ def plot_history(history):
          legend=['train loss', 'train acc', 'test acc'])
 
 
-# chapters/chapter_multilayer-perceptrons/weight-decay.md:118
+# chapters/chapter_multilayer-perceptrons/weight-decay.md:116
 def l2_penalty(w):
     """Half the sum of the squares of the entries of `w`.
 
