@@ -67,17 +67,18 @@ def _prose_tabs(blocks: list[TextBlock], frameworks: tuple[Framework, ...]) -> s
     )
 
 
-def _with_state(block: TextBlock, text: str) -> str:
+def _with_state(block: TextBlock, text: str) -> tuple[str, int]:
     """A translated page's block that is untranslated or stale, wrapped so the site marks it
-    (the notice itself comes from the stylesheet, in the page's language)."""
+    (the notice itself comes from the stylesheet, in the page's language); with the chapter
+    line of the text's first line (the wrapper's opening line stands one above the block)."""
     state = block.translation_state
     if state in ("", "translated") or block.kind == "heading":
-        return text
+        return text, block.line
     css = {"missing": "polybook-untranslated", "partial": "polybook-untranslated", "stale": "polybook-stale"}[
         state
     ]
     fence = ":" * max(3, _longest_colon_run(text) + 1)
-    return f"{fence}{{container}} {css}\n{text}\n{fence}"
+    return f"{fence}{{container}} {css}\n{text}\n{fence}", block.line - 1
 
 
 def _longest_colon_run(text: str) -> int:
@@ -166,7 +167,7 @@ def assemble(
         flush_code()
         if block.tab_group is not None and single:
             if block.shown_for(frameworks[0].name):
-                prose.append((_with_state(block, block_to_myst(block)), block.line))
+                prose.append(_with_state(block, block_to_myst(block)))
         elif block.tab_group is not None:
             group = [block]
             while (
@@ -178,7 +179,7 @@ def assemble(
                 group.append(blocks[index])  # type: ignore[arg-type]
             prose.append((_prose_tabs(group, tuple(offered)), block.line))
         else:
-            prose.append((_with_state(block, block_to_myst(block)), block.line))
+            prose.append(_with_state(block, block_to_myst(block)))
         index += 1
     flush_code()
     flush_prose()

@@ -44,6 +44,8 @@ class SiteResult:
     assembled_changed: int = 0
     sphinx_ran: bool = False
     warnings: list[str] = field(default_factory=list)
+    title: str = ""
+    """The book's title in this language (its root page's)."""
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -52,6 +54,12 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return data
     except (OSError, ValueError):
         return None
+
+
+def _section_format(lang: str) -> str:
+    from .sphinx_ext import WORDS
+
+    return WORDS.get(lang, WORDS["en"])["section"]
 
 
 def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], out: Path) -> dict[str, Any]:
@@ -80,6 +88,7 @@ def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], ou
         "numfig": True,
         "math_numfig": True,
         "numfig_secnum_depth": 2,
+        "numfig_format": {"section": _section_format(lang)},
         "math_eqref_format": "({number})",
         "html_theme": "sphinx_book_theme",
         "html_title": config.title,
@@ -178,6 +187,8 @@ def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str)
     downloads: dict[str, list[tuple[str, Path]]] = {fw.name: [] for fw in frameworks}
     root = book.config.root.resolve()
     for doc in _documents(book, lang):
+        if doc.name == "index":
+            result.title = doc.title
         executed = {}
         for fw in frameworks:
             path = out / "executed" / fw.name / f"{doc.name}.ipynb"
@@ -320,9 +331,8 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     result = prepare(book, frameworks, out, lang)
     srcdir, extra = out / "site" / lang, out / "site" / "_extra" / lang
     settings = sphinx_settings(book, lang, frameworks, out)
-    root = next((d for d in _documents(book, lang) if d.name == "index"), None)
-    if root is not None and root.title and lang != book.config.languages[0]:
-        settings["html_title"] = settings["project"] = root.title  # the book's title, translated
+    if result.title and lang != book.config.languages[0]:
+        settings["html_title"] = settings["project"] = result.title  # the book's title, translated
     stamp_path = result.outdir / ".polybook-stamp"
     stamp = _stamp(srcdir, extra, settings)
     warnings_path = out / "reports" / f"sphinx-{lang}.txt"

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset
 from sphinx_design.shared import create_component
@@ -67,24 +69,32 @@ WORDS = {
         "page": "This page has no {fw} version.",
         "download": "Download the {fw} notebook",
         "colab": "Open in Colab",
+        "chapter": "Chapter %s",
+        "section": "Section %s",
     },
     "ko": {
         "example": "이 예제에는 {fw} 버전이 없습니다.",
         "page": "이 쪽에는 {fw} 버전이 없습니다.",
         "download": "{fw} 노트북 내려받기",
         "colab": "Colab에서 열기",
+        "chapter": "%s장",
+        "section": "%s절",
     },
     "zh": {
         "example": "此示例没有 {fw} 版本。",
         "page": "本页没有 {fw} 版本。",
         "download": "下载 {fw} 笔记本",
         "colab": "在 Colab 中打开",
+        "chapter": "第 %s 章",
+        "section": "%s 节",
     },
     "ja": {
         "example": "この例には {fw} 版がありません。",
         "page": "このページには {fw} 版がありません。",
         "download": "{fw} のノートブックをダウンロード",
         "colab": "Colab で開く",
+        "chapter": "第 %s 章",
+        "section": "%s 節",
     },
 }
 
@@ -279,6 +289,40 @@ class PaperImages(SphinxTransform):
             image.replace_self(box)
 
 
+class ChapterNumbers(SphinxPostTransform):
+    """A :numref: to a chapter reads "Chapter 2", not "Section 2".
+
+    Sphinx has one numbering format for all sections. The book's chapters are the pages the root
+    page's table of contents lists; a numref to the title of one of them gets the chapter format
+    as its explicit title, before Sphinx resolves it, so HTML ("Chapter 2") and LaTeX ("Chapter
+    \\ref{…}") both say so.
+    """
+
+    default_priority = 5  # before sphinx's ReferencesResolver (10)
+
+    def run(self, **kwargs: Any) -> None:
+        chapter = _words(self.app).get("chapter")
+        chapters = set(self.env.toctree_includes.get(self.config.root_doc, []))
+        labels = self.env.domains.standard_domain.labels
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            if xref.get("reftype") != "numref" or xref.get("refexplicit") or not chapter:
+                continue
+            docname, labelid, _ = labels.get(xref["reftarget"], ("", "", ""))
+            if docname not in chapters or not self.env.toc_secnumbers.get(docname):
+                continue  # not a chapter, or an unnumbered one (Sphinx says so)
+            if labelid not in _title_ids(self.env, docname):
+                continue
+            xref["refexplicit"] = True
+            text = nodes.inline("", chapter, classes=["xref", "std", "std-numref"])
+            xref.children = [text]
+
+
+def _title_ids(env: Any, docname: str) -> list[str]:
+    """The ids of the page's title section (its labels')."""
+    section = next(iter(env.get_doctree(docname).findall(nodes.section)), None)
+    return list(section["ids"]) if section is not None else []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
     app.add_config_value("polybook_frameworks", [], "env", types=[list])
@@ -294,6 +338,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(DownloadBar)
     app.add_transform(LanguageSwitcher)
     app.add_transform(PaperImages)
+    app.add_post_transform(ChapterNumbers)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
     if importlib.util.find_spec("kiwipiepy") is not None:
