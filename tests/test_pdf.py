@@ -55,6 +55,7 @@ def test_the_english_pdf_has_the_default_frameworks_code(book: Path) -> None:
     assert 'print("torch code")' in text
     assert "tensorflow code" not in text
     assert "[ image: https://example.org/picture.png ]" in text
+    assert "Chapter 1 has none" in " ".join(text.split())  # a chapter is not a "Section"
 
 
 def test_the_korean_pdf_embeds_a_cjk_font_and_keeps_word_spaces(book: Path) -> None:
@@ -63,17 +64,26 @@ def test_the_korean_pdf_embeds_a_cjk_font_and_keeps_word_spaces(book: Path) -> N
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(" yes " in line for line in cjk)  # embedded
     assert "선형 모델은" in text_of(pdf)
+    assert "1장 has none" in text_of(pdf)  # Korean numbering words, no space after a digit
+    assert "제1장" in text_of(pdf) and "CHAPTER" not in text_of(pdf)
 
 
 def test_a_rendered_page_is_not_blank(book: Path, tmp_path: Path) -> None:
     pdftoppm = tool("pdftoppm")
     pdf = book / "ko" / "book.pdf"
+    pages = text_of(pdf).split("\f")
+    number = next(n for n, text in enumerate(pages, 1) if "선형 모델은" in text)  # the first chapter's page
     subprocess.run(
-        [pdftoppm, "-gray", "-r", "40", "-f", "3", "-l", "3", str(pdf), str(tmp_path / "p")], check=True
+        [pdftoppm, "-gray", "-r", "40", "-f", str(number), "-l", str(number), str(pdf), str(tmp_path / "p")],
+        check=True,
     )
     image = next(tmp_path.glob("p*.pgm")).read_bytes()
-    pixels = image.split(b"\n", 3)[3]  # P5 header: magic, size, maximum
-    assert sum(1 for value in pixels if value < 128) > 500
+    _, size, _, pixels = image.split(b"\n", 3)  # P5 header: magic, size, maximum
+    width, height = map(int, size.split())
+    inked = [any(v < 128 for v in pixels[r * width : (r + 1) * width]) for r in range(height)]
+    # a blank page with its footer (a rule, a page number) inks 4 rows; this one has a heading,
+    # a paragraph, an equation and code
+    assert sum(inked) > 20
 
 
 def test_a_framework_on_request(tmp_path: Path) -> None:

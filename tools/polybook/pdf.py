@@ -25,6 +25,11 @@ from .site import _documents, _link_book_folders, _read_json, locate_warning, ru
 
 #: xeCJK font families per language (Debian's fonts-noto-cjk).
 CJK_FONTS = {"zh": "SC", "ja": "JP", "ko": "KR"}
+#: polyglossia's name and options for the languages Sphinx's LaTeX writer does not know: it
+#: writes English for them, which makes "CHAPTER 1", "Contents" and "Index" on a Korean page.
+POLYGLOSSIA = {"ko": ("korean", ""), "zh": ("chinese", "variant=simplified"), "ja": ("japanese", "")}
+#: The words Sphinx puts before a figure's and a table's number, as its LaTeX messages have them.
+CAPTIONS = {"ko": ("그림 ", "표 "), "zh": ("图 ", "表 "), "ja": ("図 ", "表 ")}
 
 
 @dataclass
@@ -53,16 +58,33 @@ def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> di
     extensions = list(settings["extensions"])
     extensions.append("sphinxcontrib.rsvgconverter")
     preamble = ""
+    language: dict[str, str] = {}
     if lang in CJK_FONTS:
         family = CJK_FONTS[lang]
+        gloss, options = POLYGLOSSIA[lang]
+        fonts = {"": "Serif", "sf": "Sans", "tt": "Sans Mono"}
         preamble = (
             "\\usepackage{xeCJK}\n"
             f"\\setCJKmainfont{{Noto Serif CJK {family}}}\n"
             f"\\setCJKsansfont{{Noto Sans CJK {family}}}\n"
             f"\\setCJKmonofont{{Noto Sans Mono CJK {family}}}\n"
+            # polyglossia checks that the language's font has its script
+            + "".join(f"\\newfontfamily\\{gloss}font{k}{{Noto {v} CJK {family}}}\n" for k, v in fonts.items())
+            # Sphinx's captions end in a space ("그림 2.1"); polyglossia's do not
+            + f"\\addto\\captions{gloss}{{\\renewcommand{{\\figurename}}{{{CAPTIONS[lang][0]}}}"
+            f"\\renewcommand{{\\tablename}}{{{CAPTIONS[lang][1]}}}}}\n"
         )
-        if lang == "ko":  # Korean puts spaces between words; xeCJK drops them unless told
-            preamble += "\\xeCJKsetup{CJKspace=true}\n"
+        if lang == "ko":
+            # Korean puts spaces between words, which xeCJK drops unless told; and it writes
+            # "1장", "Colab에서" without the space xeCJK would put between digits or Latin and Hangul
+            preamble += "\\xeCJKsetup{CJKspace=true,CJKecglue={}}\n"
+        language = {
+            # the book's own language, and English for the words Sphinx writes in English (Sphinx
+            # takes a 'babel' setting as the whole of the language set-up, polyglossia included)
+            "babel": "\\usepackage{polyglossia}\n"
+            f"\\setmainlanguage[{options}]{{{gloss}}}\n\\setotherlanguage{{english}}",
+            "fncychap": "",  # fncychap's "CHAPTER 1" is English; polyglossia's is "제1장", "第 1 章"
+        }
     settings.update(
         {
             "extensions": extensions,
@@ -76,6 +98,7 @@ def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> di
                 "preamble": preamble,
                 "papersize": "a4paper",
                 "figure_align": "htbp",
+                **language,
             },
             "latex_show_urls": "footnote",
             "rsvg_converter_format": "pdf",
