@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from .errors import Diagnostics, Kind
 from .markdown import INLINE_ROLES, parser
@@ -58,36 +59,35 @@ _KINDS = {
 }
 
 
+#: What a translation breaks, found by pattern: (pattern, kind, message from the match).
+_BREAKS: list[tuple[re.Pattern[str], Kind, Callable[[re.Match[str]], str]]] = [
+    (
+        _BROKEN_ROLE,
+        Kind.TRANSLATION_BROKEN_ROLE,
+        lambda m: f"broken role {m.group(0)!r}: write :{m.group(1)}:`…`",
+    ),
+    (
+        _BROKEN_LINK,
+        Kind.TRANSLATION_BROKEN_LINK,
+        lambda m: f"a space between ] and ( breaks the link: {m.group(0)!r}",
+    ),
+    (
+        _MARK_LINE,
+        Kind.TRANSLATION_EXTRA,
+        lambda m: f"`:{m.group(1)}:` in a translation: marks come from the source, leave it out",
+    ),
+]
+
+
 def check_pair(source: str, translation: str, path: str, line: int, diags: Diagnostics) -> None:
     """Lint one translated block against its source block."""
     if not translation.strip():
         return
-    for match in _BROKEN_ROLE.finditer(translation):
-        at = line + translation.count("\n", 0, match.start())
-        diags.add(
-            Kind.TRANSLATION_BROKEN_ROLE,
-            f"broken role {match.group(0)!r}: write :{match.group(1)}:`…`",
-            path,
-            at,
-        )
-    for match in _BROKEN_LINK.finditer(translation):
-        at = line + translation.count("\n", 0, match.start())
-        diags.add(
-            Kind.TRANSLATION_BROKEN_LINK,
-            f"a space between ] and ( breaks the link: {match.group(0)!r}",
-            path,
-            at,
-        )
+    for pattern, kind, message in _BREAKS:
+        for match in pattern.finditer(translation):
+            diags.add(kind, message(match), path, line + translation.count("\n", 0, match.start()))
     if source.lstrip().startswith("#") and re.match(r"^#{1,6}[^#\s]", translation):
         diags.add(Kind.TRANSLATION_HEADING, "the heading lost the space after its #", path, line)
-    for match in _MARK_LINE.finditer(translation):
-        at = line + translation.count("\n", 0, match.start())
-        diags.add(
-            Kind.TRANSLATION_EXTRA,
-            f"`:{match.group(1)}:` in a translation: marks come from the source, leave it out",
-            path,
-            at,
-        )
     extra_html = Counter(_HTML.findall(translation)) - Counter(_HTML.findall(source))
     for tag in extra_html:
         diags.add(Kind.TRANSLATION_HTML, f"raw HTML {tag!r} that the source does not have", path, line)
