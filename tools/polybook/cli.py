@@ -171,7 +171,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     if args.target == "notebooks":
         return EXIT_OK
-    code = EXIT_OK if args.no_exec else _evaluate(args, book, frameworks, out, time.time())
+    executed = frameworks
+    if args.target == "pdf" and args.framework in ("all", None):
+        executed = (config.frameworks[0],)  # the PDF shows the default framework only
+    code = EXIT_OK if args.no_exec else _evaluate(args, book, executed, out, time.time())
     if args.target in ("html", "all"):
         code = max(code, _render_html(args, book, frameworks, out))
     if args.target in ("pdf", "all"):

@@ -54,6 +54,7 @@ class LatexError(PolybookError):
 
 def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> dict[str, object]:
     settings = sphinx_settings(book, lang, (framework,), out)
+    settings.pop("html_extra_path")  # the site's downloads: nothing for paper
     name = book.config.name + ("" if framework == book.config.frameworks[0] else f"-{framework.name}")
     extensions = list(settings["extensions"])
     extensions.append("sphinxcontrib.rsvgconverter")
@@ -89,6 +90,8 @@ def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> di
         {
             "extensions": extensions,
             "latex_engine": "xelatex",
+            # Sphinx's default class for Japanese (jsbook) needs pLaTeX; XeLaTeX takes the usual one
+            "latex_docclass": {"manual": "report", "howto": "article"},
             "latex_documents": [("index", f"{name}.tex", book.config.title, book.config.author, "manual")],
             "latex_elements": {
                 # TeX Gyre and Latin Modern come with Debian's TeX Live (Sphinx's default, GNU
@@ -102,19 +105,26 @@ def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> di
             },
             "latex_show_urls": "footnote",
             "rsvg_converter_format": "pdf",
+            # MyST-NB leaves SVG out of what LaTeX can show, so a plot would print as
+            # "<Figure size 640x480>"; rsvg-convert makes it a PDF, which LaTeX includes
+            "nb_mime_priority_overrides": [("latex", "image/svg+xml", 15)],
         }
     )
     return settings
 
 
-def prepare(book: Book, framework: Framework, out: Path, lang: str) -> Path:
-    """Assembled pages with one framework's code, for the LaTeX builder."""
+def prepare(book: Book, framework: Framework, out: Path, lang: str) -> tuple[Path, str]:
+    """Assembled pages with one framework's code, for the LaTeX builder; and the book's title
+    in ``lang`` (its root page's)."""
     from .assemble import assemble
 
     srcdir = out / "site-pdf" / f"{lang}-{framework.name}"
     root = book.config.root.resolve()
     made = set()
+    title = book.config.title
     for doc in _documents(book, lang):
+        if doc.name == "index" and doc.title and lang != book.config.languages[0]:
+            title = doc.title
         executed = {framework.name: _read_json(out / "executed" / framework.name / f"{doc.name}.ipynb")}
         nb = assemble(
             doc, (framework,), executed, doc.path.resolve().relative_to(root).as_posix(), single=True
@@ -126,7 +136,7 @@ def prepare(book: Book, framework: Framework, out: Path, lang: str) -> Path:
         if stale not in made:
             stale.unlink()
     _link_book_folders(book, srcdir)
-    return srcdir
+    return srcdir, title
 
 
 _TEX_ERROR = re.compile(r"^! (.*)$", re.M)
@@ -180,8 +190,11 @@ def build(book: Book, framework: Framework, out: Path, lang: str, jobs: int = 1)
 
     :raises LatexError: when XeLaTeX fails, with the page and line it failed on.
     """
-    srcdir = prepare(book, framework, out, lang)
+    srcdir, title = prepare(book, framework, out, lang)
     settings = latex_settings(book, lang, framework, out)
+    settings["project"] = title  # the running heads
+    documents: list[tuple[str, ...]] = settings["latex_documents"]  # type: ignore[assignment]
+    settings["latex_documents"] = [(d[0], d[1], title, *d[3:]) for d in documents]
     tex_dir = out / "latex" / f"{lang}-{framework.name}"
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -194,7 +207,12 @@ def build(book: Book, framework: Framework, out: Path, lang: str, jobs: int = 1)
             jobs,
             "latex",
         ).result()
-    warnings = [locate_warning(line, srcdir) for line in warning_text.splitlines() if line.strip()]
+    warnings = [
+        locate_warning(line, srcdir)
+        for line in warning_text.splitlines()
+        # Babel has no Korean; polyglossia sets the language up instead (see latex_settings)
+        if line.strip() and not (lang in POLYGLOSSIA and "no Babel option known for language" in line)
+    ]
     tex_name = settings["latex_documents"][0][1]  # type: ignore[index]
     if shutil.which("latexmk") is None or shutil.which("xelatex") is None:
         raise PolybookError("latexmk and xelatex are needed for PDFs: `make pdf` installs them")

@@ -276,17 +276,40 @@ class PaperImages(SphinxTransform):
         for image in list(self.document.findall(nodes.image)):
             uri = image.get("uri", "")
             remote = "://" in uri
-            if not remote and ((docdir / uri).exists() or (srcdir / uri).exists()):
+            # "/x" is relative to the source folder (MyST-NB's outputs: /../../latex/jupyter_execute/…)
+            local = srcdir / uri.lstrip("/") if uri.startswith("/") else docdir / uri
+            if not remote and (local.exists() or (srcdir / uri).exists()):
                 continue
             why = "a remote image, not embedded in the PDF" if remote else "an image that does not exist"
             LOGGER.warning(
-                f"{uri}: {why}; a placeholder stands in its place [polybook.image-placeholder]",
+                f"{uri}: {why}; a placeholder stands in its place",  # Sphinx adds the type
                 location=image,
                 type="polybook",
                 subtype="image-placeholder",
             )
             box = nodes.literal_block(uri, f"[ image: {uri} ]", classes=["polybook-image-placeholder"])
             image.replace_self(box)
+
+
+class PaperNumbering(SphinxTransform):
+    """On paper, the chapters of an unnumbered table of contents (the preface, the references)
+    are unnumbered too, as on the site.
+
+    Sphinx's LaTeX numbers every chapter. Before each of the root page's tables of contents goes
+    LaTeX's ``secnumdepth``: -1 for an unnumbered one (its chapters are listed in the contents
+    without a number and do not count), the class's 2 for a numbered one.
+    """
+
+    default_priority = 413
+
+    def apply(self, **kwargs: Any) -> None:
+        if self.app.builder.format != "latex" or self.env.docname != self.config.root_doc:
+            return
+        for toctree in list(self.document.findall(addnodes.toctree)):
+            depth = 2 if toctree.get("numbered") else -1
+            wrapper = toctree.parent if isinstance(toctree.parent, nodes.compound) else toctree
+            raw = nodes.raw("", f"\\setcounter{{secnumdepth}}{{{depth}}}\n", format="latex")
+            wrapper.parent.insert(wrapper.parent.index(wrapper), raw)
 
 
 class ChapterNumbers(SphinxPostTransform):
@@ -338,6 +361,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(DownloadBar)
     app.add_transform(LanguageSwitcher)
     app.add_transform(PaperImages)
+    app.add_transform(PaperNumbering)
     app.add_post_transform(ChapterNumbers)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
