@@ -196,3 +196,47 @@ def test_the_site_sees_a_revived_orphan_as_status_does() -> None:
     assert (status.translated, status.orphaned) == (1, 0)
     states = translated_blocks(doc(source), source, orphaned)
     assert states[3] == ("translated", "첫 번째 문단은 여기에 있습니다.")
+
+
+def item_chapter(items: list[str]) -> str:
+    return "# Title\n\nThe list:\n\n" + "\n".join(f"- {item}" for item in items) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario())
+def test_sync_keeps_every_list_item_translation_and_counts_the_edits(case) -> None:  # type: ignore[no-untyped-def]
+    items, chosen, edits = case
+    pair_text, _ = sync_text(doc(item_chapter(items)), item_chapter(items), None)
+    words = {}
+    for index in sorted(chosen):  # an item's translation goes inside the item, after a blank line
+        words[index] = f"Übersetzung {index} von {items[index].split()[1]}."
+        line = f"- {items[index]}\n"
+        assert line in pair_text
+        pair_text = pair_text.replace(line, f"{line}\n  {words[index]}\n", 1)
+    new_items: list[str] = []
+    expected = {"translated": 0, "stale": 0, "missing": 2, "orphaned": 0}  # the title and "The list:"
+    for index, item in enumerate(items):
+        kind = edits.get(index, "keep")
+        translated = index in chosen
+        if kind == "keep":
+            new_items.append(item)
+            expected["translated" if translated else "missing"] += 1
+        elif kind == "modify":
+            new_items.append(item.replace("says something", "now says something else"))
+            expected["stale" if translated else "missing"] += 1
+        elif kind == "delete":
+            expected["orphaned"] += translated
+        else:
+            new_items += [f"Inserted item {index} is new here.", item]
+            expected["missing"] += 1
+            expected["translated" if translated else "missing"] += 1
+    if not new_items:
+        return  # no list left to hold items
+    source = item_chapter(new_items)
+    synced, status = sync_text(doc(source), source, pair_text)
+    for text in words.values():
+        assert text in synced
+    assert {k: getattr(status, k) for k in expected} == expected
+    again, status_again = sync_text(doc(source), source, synced)
+    assert again == synced  # idempotent, stale items included
+    assert status_again == status
