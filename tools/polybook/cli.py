@@ -216,7 +216,7 @@ def _render_html(args: argparse.Namespace, book: Book, frameworks: tuple[Framewo
 
     for lang in _languages(book.config, args.lang):
         start = time.perf_counter()
-        print(f"polybook: rendering {len(book.pages)} pages ({lang}) with Sphinx…", flush=True)
+        print(f"polybook: {lang}: assembling {len(book.pages)} pages…", flush=True)
         result = render(book, frameworks, out, lang, jobs=args.jobs)
         for line in result.warnings:
             print(line, file=sys.stderr)

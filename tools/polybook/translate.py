@@ -15,7 +15,9 @@ comes in untranslated. A translator's words are never dropped.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +135,23 @@ def _prose(text: str) -> str:
     return " ".join(_MARKUP.sub(" ", text).split())
 
 
-def _similarity(a: str, b: str) -> float:
-    a, b = _prose(a), _prose(b)
+@functools.lru_cache(maxsize=8192)
+def _letters(text: str) -> tuple[str, Counter[str]]:
+    prose = _prose(text)
+    return prose, Counter(prose)
+
+
+def _similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """How alike two blocks' words are (0 to 1); 0 when it is surely below ``floor``.
+
+    An upper bound from the letters alone comes first (difflib's ``quick_ratio``, on counts kept
+    per block): a translation compared with a page's hundred source blocks is rejected without
+    the quadratic matching.
+    """
+    (a, a_letters), (b, b_letters) = _letters(a), _letters(b)
     if not a or not b:
+        return 0.0
+    if floor and 2 * sum((a_letters & b_letters).values()) / (len(a) + len(b)) < floor:
         return 0.0
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
@@ -256,7 +272,7 @@ def _looks_like(raw: str, known: set[str], open_pair: Pair) -> bool:
     """
     if open_pair.previous is not None:
         return False
-    return any(_similarity(raw, text) > 0.75 for text in known)
+    return any(_similarity(raw, text, floor=0.75) > 0.75 for text in known)
 
 
 def _align(old: list[Pair], new: list[Unit]) -> tuple[list[Pair], list[Pair]]:
@@ -278,7 +294,7 @@ def _align(old: list[Pair], new: list[Unit]) -> tuple[list[Pair], list[Pair]]:
         news = new[j1:j2]
         scores = sorted(
             (
-                (_similarity(p.source, u.text), oi, ni)
+                (_similarity(p.source, u.text, floor=0.5), oi, ni)
                 for oi, p in enumerate(translated)
                 for ni, u in enumerate(news)
             ),
