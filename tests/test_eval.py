@@ -92,11 +92,14 @@ def test_cache_reruns_exactly_what_changed(tmp_path: Path) -> None:
     assert records[("pytorch", "chapter_a/saved")]["reason"] == "new: not executed before"
     assert records[("pytorch", "chapter_a/saved")]["seconds"] > 0
 
-    # nothing changed: nothing runs
+    # nothing changed: nothing runs, and no executed notebook changes by a byte (the site's
+    # downloads are made from them: a changed byte would make the next build run Sphinx again)
+    first = {p: p.read_bytes() for p in executed.rglob("*.ipynb")}
     code, out, err, report = run_eval(root)
     assert code == 0, err
     assert ran(report) == set()
     assert report["summary"]["cached"] == len(report["notebooks"]) == 18  # 6 pages x 3 frameworks
+    assert {p: p.read_bytes() for p in executed.rglob("*.ipynb")} == first
 
     # a prose edit: nothing runs, and the executed notebook shows the new prose with the old outputs
     edit(root / "chapter_a" / "uses_double.md", "calls `d2l.double` only", "calls nothing but `d2l.double`")

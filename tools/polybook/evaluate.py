@@ -30,7 +30,7 @@ from .execute import Job, Outcome, die_with_parent, run
 from .frameworks import Framework
 from .fsutil import write_json, write_text
 from .library import build_library
-from .notebooks import dumps
+from .notebooks import dumps, merge_outputs
 from .symbols import PREAMBLE, library_digests, used_symbols
 
 NO_CODE = "no code to run"
@@ -56,21 +56,6 @@ def _notebook_code(nb: dict[str, Any]) -> list[tuple[str, str]]:
                 ("".join(cell["source"]), where[index] if index < len(where) else f"cell {index + 1}")
             )
     return cells
-
-
-def merge_outputs(current: dict[str, Any], executed: dict[str, Any]) -> dict[str, Any]:
-    """``current`` (today's prose and code) with the outputs of ``executed`` (same code cells)."""
-    done = [c for c in executed["cells"] if c["cell_type"] == "code"]
-    merged: dict[str, Any] = json.loads(json.dumps(current))
-    code = [c for c in merged["cells"] if c["cell_type"] == "code"]
-    for target, source in zip(code, done, strict=True):
-        target["outputs"] = source.get("outputs", [])
-        target["execution_count"] = source.get("execution_count")
-        if "execution" in source.get("metadata", {}):
-            target["metadata"]["execution"] = source["metadata"]["execution"]
-    if "language_info" in executed.get("metadata", {}):
-        merged["metadata"]["language_info"] = executed["metadata"]["language_info"]
-    return merged
 
 
 def _sync_library(

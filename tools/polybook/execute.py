@@ -8,6 +8,7 @@ A failure (exception, timeout, dead kernel) is located at the failing cell's ``p
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from traitlets.config import Config
 
 from .cache import Cache, Components
 from .fsutil import write_text
+from .notebooks import dumps, merge_outputs
 
 
 @dataclass(frozen=True)
@@ -200,5 +202,7 @@ def run(job: Job) -> Outcome:
     Cache(job.out).store(
         job.framework, job.page, job.components, text, outcome.seconds, outcome.peak_memory_mb
     )
-    write_text(job.executed, text)
+    # the very bytes a later run writes from the cache entry, so that run changes nothing
+    built = json.loads(job.notebook.read_text(encoding="utf-8"))
+    write_text(job.executed, dumps(merge_outputs(built, json.loads(text))))
     return outcome

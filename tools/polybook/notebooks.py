@@ -130,3 +130,18 @@ def dumps(notebook: dict[str, Any]) -> str:
     ten times faster over a book's thousand notebooks; Jupyter reads either form.
     """
     return json.dumps(notebook, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def merge_outputs(current: dict[str, Any], executed: dict[str, Any]) -> dict[str, Any]:
+    """``current`` (today's prose and code) with the outputs of ``executed`` (same code cells)."""
+    done = [c for c in executed["cells"] if c["cell_type"] == "code"]
+    merged: dict[str, Any] = json.loads(json.dumps(current))
+    code = [c for c in merged["cells"] if c["cell_type"] == "code"]
+    for target, source in zip(code, done, strict=True):
+        target["outputs"] = source.get("outputs", [])
+        target["execution_count"] = source.get("execution_count")
+        if "execution" in source.get("metadata", {}):
+            target["metadata"]["execution"] = source["metadata"]["execution"]
+    if "language_info" in executed.get("metadata", {}):
+        merged["metadata"]["language_info"] = executed["metadata"]["language_info"]
+    return merged
