@@ -152,6 +152,16 @@ def test_switching_language_keeps_the_page_and_the_framework(page: Page, server:
     assert page.get_attribute("html", "lang") == "ko"
 
 
+def test_every_page_links_the_translation_status(page: Page, server: str) -> None:
+    page.goto(f"{server}/ko/chapter_b/plain.html")
+    page.click(".polybook-languages a:has-text('번역 현황')")
+    page.wait_for_load_state()
+    assert page.url.endswith("/en/translation-status.html")
+    assert "ko: " in page.inner_text("article")  # a section per translation language
+    bars = page.query_selector_all("table.polybook-status .polybook-bar")
+    assert len(bars) == 6  # one per page of the book
+
+
 def test_a_translated_page_and_its_fallbacks(page: Page, server: str) -> None:
     page.goto(f"{server}/ko/chapter_b/prose.html")
     assert page.inner_text("h1").startswith("산문만 있는 쪽")

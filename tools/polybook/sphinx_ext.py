@@ -70,6 +70,7 @@ WORDS = {
         "download": "Download the {fw} notebook",
         "colab": "Open in Colab",
         "chapter": "Chapter %s",
+        "status": "translation status",
         "section": "Section %s",
     },
     "ko": {
@@ -78,6 +79,7 @@ WORDS = {
         "download": "{fw} 노트북 내려받기",
         "colab": "Colab에서 열기",
         "chapter": "%s장",
+        "status": "번역 현황",
         "section": "%s절",
     },
     "zh": {
@@ -87,6 +89,7 @@ WORDS = {
         "colab": "在 Colab 中打开",
         "chapter": "第 %s 章",
         "section": "%s 节",
+        "status": "翻译进度",
     },
     "ja": {
         "example": "この例には {fw} 版がありません。",
@@ -95,6 +98,7 @@ WORDS = {
         "colab": "Colab で開く",
         "chapter": "第 %s 章",
         "section": "%s 節",
+        "status": "翻訳状況",
     },
 }
 
@@ -245,6 +249,8 @@ class LanguageSwitcher(SphinxTransform):
             else:
                 target = f"{up}{lang}/{docname}.html"
                 items.append(nodes.reference("", name, refuri=target, classes=[f"polybook-lang-{lang}"]))
+        status = f"{up}{languages[0]}/translation-status.html"  # built with the source language
+        items += [nodes.Text(" · "), nodes.reference("", _words(self.app)["status"], refuri=status)]
         # after the title: Sphinx takes a section's first child for its title
         title_index = next((i for i, c in enumerate(section.children) if isinstance(c, nodes.title)), -1)
         section.insert(title_index + 1, nodes.paragraph("", "", *items, classes=["polybook-languages"]))
