@@ -25,6 +25,7 @@ from .fsutil import write_json, write_text
 if TYPE_CHECKING:
     from .document import Document
     from .execute import Outcome
+    from .translate import PageResult, Status
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -171,9 +172,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     if args.target == "notebooks":
         return EXIT_OK
-    executed = frameworks
-    if args.target == "pdf" and args.framework in ("all", None):
-        executed = (config.frameworks[0],)  # the PDF shows the default framework only
+    executed = _pdf_frameworks(args, config, frameworks) if args.target == "pdf" else frameworks
     code = EXIT_OK if args.no_exec else _evaluate(args, book, executed, out, time.time())
     if args.target in ("html", "all"):
         code = max(code, _render_html(args, book, frameworks, out))
@@ -182,13 +181,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return code
 
 
+def _pdf_frameworks(
+    args: argparse.Namespace, config: BookConfig, frameworks: tuple[Framework, ...]
+) -> tuple[Framework, ...]:
+    """One book per language in the default framework, unless --framework names others."""
+    return frameworks if args.framework not in ("all", None) else (config.frameworks[0],)
+
+
 def _render_pdf(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
     from .pdf import build
 
-    # one book per language in the default framework, unless --framework names others
-    chosen = frameworks if args.framework not in ("all", None) else (book.config.frameworks[0],)
     for lang in _languages(book.config, args.lang):
-        for fw in chosen:
+        for fw in _pdf_frameworks(args, book.config, frameworks):
             start = time.perf_counter()
             print(f"polybook: making the {lang} PDF ({fw.display}) with XeLaTeX…", flush=True)
             result = build(book, fw, out, lang, jobs=args.jobs)
@@ -382,11 +386,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from . import translate as tr
 
-    config = load_config(args.source)
-    book = load_book(config)
-    if book.diagnostics.errors:
-        report(Diagnostics(book.diagnostics.errors))
-        raise SourceErrors(book.diagnostics.errors)
+    config, book = _load(args, warnings=False)
     others = list(config.languages[1:])
     if args.action in ("init", "sync", "import") and args.lang is None:
         raise PolybookError(f"translate {args.action} needs a language: one of {', '.join(others)}")
@@ -448,22 +448,16 @@ def _chosen_pages(book: Book, paths: list[str]) -> list[Document]:
 
 
 def _print_translation_status(
-    lang: str, pages: list[Any], args: argparse.Namespace, config: BookConfig, fmt: str
+    lang: str, pages: list[PageResult], args: argparse.Namespace, config: BookConfig, fmt: str
 ) -> None:
-    rows = [
-        {
-            "page": p.page,
-            "translated": p.status.translated,
-            "stale": p.status.stale,
-            "missing": p.status.missing,
-            "orphaned": p.status.orphaned,
-            "percent": p.status.percent,
-        }
-        for p in pages
-    ]
-    total = {k: sum(r[k] for r in rows) for k in ("translated", "stale", "missing", "orphaned")}
-    blocks = total["translated"] + total["stale"] + total["missing"]
-    total["percent"] = round(100 * total["translated"] / blocks, 1) if blocks else 100.0
+    from .translate import total_status
+
+    def record(status: Status) -> dict[str, Any]:
+        counts = ("translated", "stale", "missing", "orphaned", "percent")
+        return {key: getattr(status, key) for key in counts}
+
+    rows = [{"page": p.page, **record(p.status)} for p in pages]
+    total = record(total_status(lang, [p.status for p in pages]))
     data = {"language": lang, "pages": rows, "total": total}
     write_json(_out(config, getattr(args, "out", None)) / "reports" / f"translate-{lang}.json", data)
     if fmt == "json":

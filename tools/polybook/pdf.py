@@ -8,11 +8,9 @@ the page it came from, and to the line of that page when the failing text can be
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 import shutil
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from .errors import PolybookError
 from .frameworks import Framework
 from .fsutil import write_text
 from .notebooks import dumps
-from .site import _documents, _link_book_folders, _read_json, locate_warning, run_sphinx, sphinx_settings
+from .site import _documents, _link_book_folders, _read_json, book_title, run_sphinx_apart, sphinx_settings
 
 #: xeCJK font families per language (Debian's fonts-noto-cjk).
 CJK_FONTS = {"zh": "SC", "ja": "JP", "ko": "KR"}
@@ -52,8 +50,10 @@ class LatexError(PolybookError):
         return f"{where}: LaTeX error: {self.message} ({self.tex}:{self.tex_line}) [polybook.latex]"
 
 
-def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> dict[str, object]:
-    settings = sphinx_settings(book, lang, (framework,), out)
+def latex_settings(
+    book: Book, lang: str, framework: Framework, out: Path, title: str = ""
+) -> dict[str, object]:
+    settings = sphinx_settings(book, lang, (framework,), out, title)
     settings.pop("html_extra_path")  # the site's downloads: nothing for paper
     name = book.config.name + ("" if framework == book.config.frameworks[0] else f"-{framework.name}")
     extensions = list(settings["extensions"])
@@ -92,7 +92,7 @@ def latex_settings(book: Book, lang: str, framework: Framework, out: Path) -> di
             "latex_engine": "xelatex",
             # Sphinx's default class for Japanese (jsbook) needs pLaTeX; XeLaTeX takes the usual one
             "latex_docclass": {"manual": "report", "howto": "article"},
-            "latex_documents": [("index", f"{name}.tex", book.config.title, book.config.author, "manual")],
+            "latex_documents": [("index", f"{name}.tex", settings["project"], book.config.author, "manual")],
             "latex_elements": {
                 # TeX Gyre and Latin Modern come with Debian's TeX Live (Sphinx's default, GNU
                 # FreeFont, is a separate package)
@@ -121,10 +121,8 @@ def prepare(book: Book, framework: Framework, out: Path, lang: str) -> tuple[Pat
     srcdir = out / "site-pdf" / f"{lang}-{framework.name}"
     root = book.config.root.resolve()
     made = set()
-    title = book.config.title
-    for doc in _documents(book, lang):
-        if doc.name == "index" and doc.title and lang != book.config.languages[0]:
-            title = doc.title
+    documents = _documents(book, lang)
+    for doc in documents:
         executed = {framework.name: _read_json(out / "executed" / framework.name / f"{doc.name}.ipynb")}
         nb = assemble(
             doc, (framework,), executed, doc.path.resolve().relative_to(root).as_posix(), single=True
@@ -136,7 +134,7 @@ def prepare(book: Book, framework: Framework, out: Path, lang: str) -> tuple[Pat
         if stale not in made:
             stale.unlink()
     _link_book_folders(book, srcdir)
-    return srcdir, title
+    return srcdir, book_title(book, lang, documents)
 
 
 _TEX_ERROR = re.compile(r"^! (.*)$", re.M)
@@ -191,27 +189,15 @@ def build(book: Book, framework: Framework, out: Path, lang: str, jobs: int = 1)
     :raises LatexError: when XeLaTeX fails, with the page and line it failed on.
     """
     srcdir, title = prepare(book, framework, out, lang)
-    settings = latex_settings(book, lang, framework, out)
-    settings["project"] = title  # the running heads
-    documents: list[tuple[str, ...]] = settings["latex_documents"]  # type: ignore[assignment]
-    settings["latex_documents"] = [(d[0], d[1], title, *d[3:]) for d in documents]
+    settings = latex_settings(book, lang, framework, out, title)
     tex_dir = out / "latex" / f"{lang}-{framework.name}"
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        _, warning_text = pool.submit(
-            run_sphinx,
-            str(srcdir),
-            str(tex_dir),
-            str(out / "doctrees-pdf" / f"{lang}-{framework.name}"),
-            settings,
-            jobs,
-            "latex",
-        ).result()
+    doctrees = out / "doctrees-pdf" / f"{lang}-{framework.name}"
+    _, located = run_sphinx_apart(srcdir, tex_dir, doctrees, settings, jobs, "latex")
     warnings = [
-        locate_warning(line, srcdir)
-        for line in warning_text.splitlines()
+        line
+        for line in located
         # Babel has no Korean; polyglossia sets the language up instead (see latex_settings)
-        if line.strip() and not (lang in POLYGLOSSIA and "no Babel option known for language" in line)
+        if not (lang in POLYGLOSSIA and "no Babel option known for language" in line)
     ]
     tex_name = settings["latex_documents"][0][1]  # type: ignore[index]
     if shutil.which("latexmk") is None or shutil.which("xelatex") is None:

@@ -30,10 +30,10 @@ from .fsutil import write_text
 from .notebooks import dumps
 
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+"""Zip entries carry this date, so the archive's bytes depend only on its content."""
 
 #: The language codes Sphinx and docutils know, where ours are shorter (docutils has no "zh").
 SPHINX_LANGUAGE = {"zh": "zh_CN"}
-"""Zip entries carry this date, so the archive's bytes depend only on its content."""
 
 
 @dataclass
@@ -45,7 +45,7 @@ class SiteResult:
     sphinx_ran: bool = False
     warnings: list[str] = field(default_factory=list)
     title: str = ""
-    """The book's title in this language (its root page's)."""
+    """The book's title in this language (:func:`book_title`)."""
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -62,15 +62,21 @@ def _section_format(lang: str) -> str:
     return WORDS.get(lang, WORDS["en"])["section"]
 
 
-def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], out: Path) -> dict[str, Any]:
-    """Sphinx's configuration for the site of ``lang``, derived from the book's."""
+def sphinx_settings(
+    book: Book, lang: str, frameworks: tuple[Framework, ...], out: Path, title: str = ""
+) -> dict[str, Any]:
+    """Sphinx's configuration for the site of ``lang``, derived from the book's.
+
+    :param title: the book's title in ``lang`` (see :func:`book_title`); the configuration's if empty.
+    """
     config = book.config
+    title = title or config.title
     bibfiles = [str(config.root / b) for b in config.bibfiles if (config.root / b).is_file()]
     extensions = ["myst_nb", "sphinx_design", "sphinx_copybutton", "polybook.sphinx_ext"]
     if bibfiles:
         extensions.append("sphinxcontrib.bibtex")
     settings: dict[str, Any] = {
-        "project": config.title,
+        "project": title,
         "author": config.author,
         "copyright": config.copyright,
         "release": config.release,
@@ -91,7 +97,7 @@ def sphinx_settings(book: Book, lang: str, frameworks: tuple[Framework, ...], ou
         "numfig_format": {"section": _section_format(lang)},
         "math_eqref_format": "({number})",
         "html_theme": "sphinx_book_theme",
-        "html_title": config.title,
+        "html_title": title,
         "html_static_path": [],
         "html_extra_path": [str(out / "site" / "_extra" / lang)],
         "html_theme_options": {
@@ -166,16 +172,22 @@ def _link_book_folders(book: Book, srcdir: Path) -> None:
 
 def _documents(book: Book, lang: str) -> list[Document]:
     """The book's pages in ``lang``: the chapters themselves, or their translations."""
-    from .translate import pair_file, translated_document
+    from .translate import read_pair_file, translated_document
 
     if lang == book.config.languages[0]:
         return book.pages
-    pages = []
-    for doc in book.pages:
-        pairs = pair_file(book.config.root, book.config.pages_root, lang, doc.path)
-        text = pairs.read_text(encoding="utf-8") if pairs.is_file() else None
-        pages.append(translated_document(doc, doc.path.read_text(encoding="utf-8"), text))
-    return pages
+    return [
+        translated_document(doc, doc.path.read_text(encoding="utf-8"), read_pair_file(book, lang, doc))
+        for doc in book.pages
+    ]
+
+
+def book_title(book: Book, lang: str, documents: list[Document]) -> str:
+    """The book's title in ``lang``: a translation's root page's title, or the configuration's."""
+    root = next((d for d in documents if d.name == "index"), None)
+    if lang != book.config.languages[0] and root is not None and root.title:
+        return root.title
+    return book.config.title
 
 
 def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str) -> SiteResult:
@@ -186,9 +198,9 @@ def prepare(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str)
     made: set[Path] = set()
     downloads: dict[str, list[tuple[str, Path]]] = {fw.name: [] for fw in frameworks}
     root = book.config.root.resolve()
-    for doc in _documents(book, lang):
-        if doc.name == "index":
-            result.title = doc.title
+    documents = _documents(book, lang)
+    result.title = book_title(book, lang, documents)
+    for doc in documents:
         executed = {}
         for fw in frameworks:
             path = out / "executed" / fw.name / f"{doc.name}.ipynb"
@@ -227,27 +239,24 @@ def translation_status_page(book: Book) -> str:
     """A page of the site: for each language and chapter, how much is translated, as bars."""
     from html import escape
 
-    from .translate import pair_file, sync_text
+    from .translate import page_status, read_pair_file, total_status
 
     out = ["---", "orphan: true", "---", "", "# Translation status", ""]
     for lang in book.config.languages[1:]:
-        rows = []
-        for doc in book.pages:
-            pairs = pair_file(book.config.root, book.config.pages_root, lang, doc.path)
-            text = pairs.read_text(encoding="utf-8") if pairs.is_file() else None
-            _, status = sync_text(doc, doc.path.read_text(encoding="utf-8"), text)
-            rows.append((doc.name, status))
-        done = sum(s.translated for _, s in rows)
-        total = sum(s.total for _, s in rows) or 1
-        out += [f"## {lang}: {100 * done / total:.0f}% translated", "", '<table class="polybook-status">']
+        rows = [
+            page_status(doc, doc.path.read_text(encoding="utf-8"), read_pair_file(book, lang, doc))
+            for doc in book.pages
+        ]
+        total = total_status(lang, rows)
+        out += [f"## {lang}: {total.percent:.0f}% translated", "", '<table class="polybook-status">']
         out.append(
             "<tr><th>page</th><th>done</th><th>stale</th><th>to do</th><th>orphaned</th><th></th></tr>"
         )
-        for name, st in rows:
+        for st in rows:
             width = f"{st.percent:.0f}%"
             bar = f'<div class="polybook-bar"><div style="width:{width}"></div></div>'
             out.append(
-                f"<tr><td>{escape(name)}</td><td>{st.translated}</td><td>{st.stale}</td><td>{st.missing}</td>"
+                f"<tr><td>{escape(st.page)}</td><td>{st.translated}</td><td>{st.stale}</td><td>{st.missing}</td>"
                 f"<td>{st.orphaned}</td><td>{bar} {width}</td></tr>"
             )
         out += ["</table>", ""]
@@ -326,13 +335,27 @@ def run_sphinx(
     return app.statuscode, warnings.getvalue()
 
 
+def run_sphinx_apart(
+    srcdir: Path, outdir: Path, doctreedir: Path, settings: dict[str, Any], jobs: int, builder: str = "html"
+) -> tuple[int, list[str]]:
+    """:func:`run_sphinx` in a process of its own; its status and warnings, located in the chapters.
+
+    Sphinx registers directives and nodes globally, and a second application in one process
+    (another language, the PDF) warns about every one of them.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        status, text = pool.submit(
+            run_sphinx, str(srcdir), str(outdir), str(doctreedir), settings, jobs, builder
+        ).result()
+    return status, [locate_warning(line, srcdir) for line in text.splitlines() if line.strip()]
+
+
 def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, jobs: int = 1) -> SiteResult:
     """Assemble and render the site of ``lang`` into ``OUT/html/<lang>/``."""
     result = prepare(book, frameworks, out, lang)
     srcdir, extra = out / "site" / lang, out / "site" / "_extra" / lang
-    settings = sphinx_settings(book, lang, frameworks, out)
-    if result.title and lang != book.config.languages[0]:
-        settings["html_title"] = settings["project"] = result.title  # the book's title, translated
+    settings = sphinx_settings(book, lang, frameworks, out, result.title)
     stamp_path = result.outdir / ".polybook-stamp"
     stamp = _stamp(srcdir, extra, settings)
     warnings_path = out / "reports" / f"sphinx-{lang}.txt"
@@ -340,15 +363,8 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
         if warnings_path.is_file():  # the warnings of the build that made these pages still hold
             result.warnings = [line for line in warnings_path.read_text().splitlines() if line.strip()]
         return result
-    # Each language's Sphinx runs in a process of its own: Sphinx registers directives and nodes
-    # globally, and a second application in one process warns about every one of them.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        status, warning_text = pool.submit(
-            run_sphinx, str(srcdir), str(result.outdir), str(out / "doctrees" / lang), settings, jobs
-        ).result()
+    status, result.warnings = run_sphinx_apart(srcdir, result.outdir, out / "doctrees" / lang, settings, jobs)
     result.sphinx_ran = True
-    result.warnings = [locate_warning(line, srcdir) for line in warning_text.splitlines() if line.strip()]
     write_text(warnings_path, "".join(f"{line}\n" for line in result.warnings))
     if status == 0:
         write_text(stamp_path, stamp)

@@ -61,11 +61,11 @@ def _attached_end(lines: list[str], end: int) -> int:
 def _list_items(source: str) -> list[tuple[int, int, int]]:
     """(first line, end line, content column) of each top-level item of a list's source."""
     items = []
+    lines = source.split("\n")
     for token in tokenize(source):
         if token.type == "list_item_open" and token.level == 1 and token.map:
             start, end = token.map
-            line = source.split("\n")[start]
-            marker = re.match(r"\s*(?:[*+-]|\d+[.)])\s+", line)
+            marker = re.match(r"\s*(?:[*+-]|\d+[.)])\s+", lines[start])
             items.append((start, end, marker.end() if marker else 2))
     return items
 
@@ -370,6 +370,17 @@ class Status:
         return round(100 * self.translated / self.total, 1) if self.total else 100.0
 
 
+def total_status(name: str, statuses: list[Status]) -> Status:
+    """The sum of pages' statuses (a language's)."""
+    return Status(
+        name,
+        sum(s.translated for s in statuses),
+        sum(s.stale for s in statuses),
+        sum(s.missing for s in statuses),
+        sum(s.orphaned for s in statuses),
+    )
+
+
 def status_of(page: str, pairs: list[Pair], orphans: list[Pair]) -> Status:
     status = Status(page, orphaned=sum(1 for o in orphans if o.translation))
     for pair in pairs:
@@ -392,6 +403,18 @@ def aligned_pairs(current: list[Unit], pair_text: str | None) -> tuple[list[Pair
     return pairs, _revive(pairs, held.orphans + lost)
 
 
+def page_status(doc: Document, source_text: str, pair_text: str | None) -> Status:
+    """What ``sync_text`` would report, without writing the pair file out."""
+    pairs, orphans = aligned_pairs(units(doc, source_text), pair_text)
+    return status_of(doc.name, pairs, orphans)
+
+
+def read_pair_file(book: Book, lang: str, doc: Document) -> str | None:
+    """The text of ``doc``'s pair file in ``lang``, or None when there is none yet."""
+    path = pair_file(book.config.root, book.config.pages_root, lang, doc.path)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def sync_text(doc: Document, source_text: str, pair_text: str | None) -> tuple[str, Status]:
     """The pair file brought up to date with the chapter, and its status."""
     current = units(doc, source_text)
@@ -409,10 +432,6 @@ def _revive(pairs: list[Pair], orphans: list[Pair]) -> list[Pair]:
         elif orphan.translation:
             kept.append(orphan)
     return kept
-
-
-def pair_path(root: Path, lang: str, page_file: Path, pages_root: Path) -> Path:
-    return root / "translations" / lang / page_file.relative_to(pages_root)
 
 
 def translated_blocks(doc: Document, source_text: str, pair_text: str) -> dict[int, tuple[str, str]]:
