@@ -121,7 +121,8 @@ def _peak_rss_mb(pid: int | None) -> float | None:
 
 def run(job: Job) -> Outcome:
     """Execute ``job``'s notebook; on success, store it in the cache and in ``executed/``."""
-    nb = nbformat.read(job.notebook, as_version=4)
+    built = job.notebook.read_text(encoding="utf-8")
+    nb = nbformat.reads(built, as_version=4)
     source_map: list[str] = nb.metadata.get("polybook", {}).get("source_map", [])
     state: dict[str, Any] = {"cell": None, "peak": None, "pid": None}
 
@@ -203,6 +204,5 @@ def run(job: Job) -> Outcome:
         job.framework, job.page, job.components, text, outcome.seconds, outcome.peak_memory_mb
     )
     # the very bytes a later run writes from the cache entry, so that run changes nothing
-    built = json.loads(job.notebook.read_text(encoding="utf-8"))
-    write_text(job.executed, dumps(merge_outputs(built, json.loads(text))))
+    write_text(job.executed, dumps(merge_outputs(json.loads(built), json.loads(text))))
     return outcome

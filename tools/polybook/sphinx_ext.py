@@ -70,8 +70,8 @@ WORDS = {
         "download": "Download the {fw} notebook",
         "colab": "Open in Colab",
         "chapter": "Chapter %s",
-        "status": "translation status",
         "section": "Section %s",
+        "status": "translation status",
     },
     "ko": {
         "example": "이 예제에는 {fw} 버전이 없습니다.",
@@ -79,8 +79,8 @@ WORDS = {
         "download": "{fw} 노트북 내려받기",
         "colab": "Colab에서 열기",
         "chapter": "%s장",
-        "status": "번역 현황",
         "section": "%s절",
+        "status": "번역 현황",
     },
     "zh": {
         "example": "此示例没有 {fw} 版本。",
@@ -333,13 +333,16 @@ class ChapterNumbers(SphinxPostTransform):
         chapter = _words(self.app).get("chapter")
         chapters = set(self.env.toctree_includes.get(self.config.root_doc, []))
         labels = self.env.domains.standard_domain.labels
+        title_ids: dict[str, list[str]] = {}  # a chapter's doctree is read once per page
         for xref in list(self.document.findall(addnodes.pending_xref)):
             if xref.get("reftype") != "numref" or xref.get("refexplicit") or not chapter:
                 continue
             docname, labelid, _ = labels.get(xref["reftarget"], ("", "", ""))
             if docname not in chapters or not self.env.toc_secnumbers.get(docname):
                 continue  # not a chapter, or an unnumbered one (Sphinx says so)
-            if labelid not in _title_ids(self.env, docname):
+            if docname not in title_ids:
+                title_ids[docname] = _title_ids(self.env, docname)
+            if labelid not in title_ids[docname]:
                 continue
             xref["refexplicit"] = True
             text = nodes.inline("", chapter, classes=["xref", "std", "std-numref"])
