@@ -6,6 +6,9 @@ import contextlib
 import functools
 import http.server
 import os
+import re
+import subprocess
+import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -92,3 +95,22 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def build_html(root: Path) -> Path:
+    """`polybook build html` on the book at ``root``: it must succeed with no Sphinx warning in
+    any of the book's languages. Returns the site's folder."""
+    from polybook.config import load_config
+
+    polybook = str(Path(sys.executable).with_name("polybook"))
+    done = subprocess.run(
+        [polybook, "build", "html", "--source", str(root), "-j", "2"],
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rendered = re.findall(r"html \((\w+)\) .*?(\d+) Sphinx warning\(s\)", done.stdout)
+    assert [lang for lang, _ in rendered] == list(load_config(root).languages), done.stdout
+    assert all(count == "0" for _, count in rendered), done.stdout + done.stderr
+    return root / "_build" / "html"

@@ -7,35 +7,21 @@ reuses those outputs and executes nothing; run alone, it executes the book first
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, serve
+from conftest import PROJECT, build_html, serve
 from playwright.sync_api import Page
 
 from polybook.config import load_config
 
-POLYBOOK = str(Path(sys.executable).with_name("polybook"))
 LANGUAGES = load_config(PROJECT).languages
 
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    done = subprocess.run(
-        [POLYBOOK, "build", "html", "--source", str(PROJECT), "-j", "2"],
-        capture_output=True,
-        text=True,
-        timeout=3000,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    rendered = re.findall(r"html \((\w+)\) .*?(\d+) Sphinx warning\(s\)", done.stdout)
-    assert [lang for lang, _ in rendered] == list(LANGUAGES), done.stdout
-    assert all(count == "0" for _, count in rendered), done.stdout + done.stderr
-    return PROJECT / "_build" / "html"
+    return build_html(PROJECT)
 
 
 @pytest.fixture(scope="module")

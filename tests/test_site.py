@@ -8,33 +8,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import serve
+from conftest import build_html, serve
 from playwright.sync_api import Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POLYBOOK = str(Path(sys.executable).with_name("polybook"))
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site") / "book"
     shutil.copytree(FIXTURES / "evalbook", root)
-    done = subprocess.run(
-        [POLYBOOK, "build", "html", "--source", str(root), "-j", "2"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 Sphinx warning(s)" in done.stdout, done.stdout + done.stderr
-    return root / "_build" / "html"
+    return build_html(root)
 
 
 @pytest.fixture(scope="module")

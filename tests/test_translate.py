@@ -50,14 +50,13 @@ def scenario(draw):  # type: ignore[no-untyped-def]
     return blocks, chosen, dict(zip(positions, kinds, strict=True))
 
 
-@settings(max_examples=80, deadline=None)
-@given(scenario())
-def test_sync_keeps_every_translation_and_counts_the_edits(case) -> None:  # type: ignore[no-untyped-def]
-    blocks, chosen, edits = case
-    first, _ = sync_text(doc(chapter(blocks)), chapter(blocks), None)
-    pair_text, words = translate(first, blocks, chosen)
+def apply_edits(
+    blocks: list[str], chosen: set[int], edits: dict[int, str], untranslatable: int
+) -> tuple[list[str], dict[str, int]]:
+    """The blocks after the edits, and the status a sync must then report: ``untranslatable``
+    blocks of the chapter around them are missing a translation whatever happens."""
     new_blocks: list[str] = []
-    expected = {"translated": 0, "stale": 0, "missing": 1, "orphaned": 0}  # the title is never translated
+    expected = {"translated": 0, "stale": 0, "missing": untranslatable, "orphaned": 0}
     for index, block in enumerate(blocks):
         kind = edits.get(index, "keep")
         translated = index in chosen
@@ -70,9 +69,19 @@ def test_sync_keeps_every_translation_and_counts_the_edits(case) -> None:  # typ
         elif kind == "delete":
             expected["orphaned"] += translated
         else:  # insert a new block before this one
-            new_blocks += [f"Inserted paragraph {index} is new here.", block]
+            new_blocks += [f"Inserted block {index} is new here.", block]
             expected["missing"] += 1
             expected["translated" if translated else "missing"] += 1
+    return new_blocks, expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenario())
+def test_sync_keeps_every_translation_and_counts_the_edits(case) -> None:  # type: ignore[no-untyped-def]
+    blocks, chosen, edits = case
+    first, _ = sync_text(doc(chapter(blocks)), chapter(blocks), None)
+    pair_text, words = translate(first, blocks, chosen)
+    new_blocks, expected = apply_edits(blocks, chosen, edits, untranslatable=1)  # the title
     source = chapter(new_blocks)
     synced, status = sync_text(doc(source), source, pair_text)
     for text in words.values():
@@ -213,23 +222,7 @@ def test_sync_keeps_every_list_item_translation_and_counts_the_edits(case) -> No
         line = f"- {items[index]}\n"
         assert line in pair_text
         pair_text = pair_text.replace(line, f"{line}\n  {words[index]}\n", 1)
-    new_items: list[str] = []
-    expected = {"translated": 0, "stale": 0, "missing": 2, "orphaned": 0}  # the title and "The list:"
-    for index, item in enumerate(items):
-        kind = edits.get(index, "keep")
-        translated = index in chosen
-        if kind == "keep":
-            new_items.append(item)
-            expected["translated" if translated else "missing"] += 1
-        elif kind == "modify":
-            new_items.append(item.replace("says something", "now says something else"))
-            expected["stale" if translated else "missing"] += 1
-        elif kind == "delete":
-            expected["orphaned"] += translated
-        else:
-            new_items += [f"Inserted item {index} is new here.", item]
-            expected["missing"] += 1
-            expected["translated" if translated else "missing"] += 1
+    new_items, expected = apply_edits(items, chosen, edits, untranslatable=2)  # title, "The list:"
     if not new_items:
         return  # no list left to hold items
     source = item_chapter(new_items)
