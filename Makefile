@@ -6,7 +6,7 @@ STAMP := $(VENV)/.polybook-installed
 POLYBOOK := $(BIN)/polybook
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup envs env-% browser latex notebooks html pdf eval lib serve test lint typecheck bench clean
+.PHONY: setup envs env-% browser axe latex gettext notebooks html pdf eval lib serve test lint typecheck bench clean
 
 REFERENCE := $(VENV)/reference
 
@@ -28,15 +28,34 @@ browser:
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core (npm) for the browser tests' accessibility checks; npm from Debian when missing
+AXE := node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): package.json
+	@command -v npm >/dev/null || { \
+	  echo "polybook: installing Debian's npm for the accessibility checks"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --no-audit --no-fund --silent
+	@touch $(AXE)
+
 # Debian's TeX Live with CJK fonts for the PDFs, and poppler-utils to check them in the tests
 LATEX_PACKAGES := texlive-xetex texlive-lang-cjk texlive-lang-chinese texlive-lang-japanese \
-	texlive-lang-korean fonts-noto-cjk latexmk librsvg2-bin poppler-utils
+	texlive-lang-korean fonts-noto-cjk latexmk xindy librsvg2-bin poppler-utils
 latex:
-	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v rsvg-convert >/dev/null \
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v xindy >/dev/null \
+	  && command -v rsvg-convert >/dev/null \
 	  && command -v pdftotext >/dev/null && fc-list | grep -q "Noto Serif CJK" || { \
 	  echo "polybook: installing TeX Live and CJK fonts from Debian (a few minutes, once)"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(LATEX_PACKAGES) >/dev/null; }
+
+# Debian's gettext: the tests check that `translate export` writes PO files msgfmt accepts
+gettext:
+	@command -v msgfmt >/dev/null || { \
+	  echo "polybook: installing Debian's gettext for the PO tests"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
 
 # One environment per framework, in a per-user cache shared by every clone (first time: minutes)
 envs: setup
@@ -60,7 +79,7 @@ eval: envs
 lib: setup
 	$(POLYBOOK) lib
 
-serve: setup
+serve: envs
 	$(POLYBOOK) serve
 
 lint: setup
@@ -70,17 +89,20 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck envs browser latex
+test: lint typecheck envs browser axe latex gettext
 	$(POLYBOOK) lib --check
 	$(POLYBOOK) translate check
 	@# every notebook of the book, in every framework (cached: only what changed runs)
 	$(POLYBOOK) eval -j $(JOBS)
 	$(BIN)/python -m pytest
 
-bench: envs
+bench: envs latex
 	$(BIN)/python benchmarks/bench_notebooks.py
 	$(BIN)/python benchmarks/bench_library.py
 	$(BIN)/python benchmarks/bench_eval.py
+	$(BIN)/python benchmarks/bench_dask.py
+	$(BIN)/python benchmarks/bench_site.py --pdf
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf _build

@@ -20,7 +20,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def eval_once(source: Path, out: Path, jobs: int, framework: str) -> tuple[float, dict]:  # type: ignore[type-arg]
+def eval_once(source: Path, out: Path, jobs: int, framework: str, *extra: str) -> tuple[float, dict]:  # type: ignore[type-arg]
+    """``polybook eval`` into ``out`` (``extra``: more options); its seconds and its report."""
     exe = str(Path(sys.executable).with_name("polybook"))
     command = [
         exe,
@@ -35,7 +36,7 @@ def eval_once(source: Path, out: Path, jobs: int, framework: str) -> tuple[float
         framework,
     ]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run([*command, *extra], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"eval failed:\n{done.stdout}\n{done.stderr}")

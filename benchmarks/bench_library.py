@@ -1,4 +1,7 @@
-"""Time `polybook lib` over the whole d2l-en corpus (four frameworks); print JSON. Target: < 2 s.
+"""Time `polybook lib` over the whole d2l-en corpus (four frameworks); print JSON.
+
+The first run is cold (nothing cached in its output folder); the others find the pages and the
+library unchanged. Target: under 1 s warm; d2lbook 1.0.3 needs about 5 s.
 
 python benchmarks/bench_library.py [--corpus DIR] [--repeat N]
 """
@@ -31,6 +34,7 @@ def main() -> None:
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "polybook"]
     work = Path(tempfile.mkdtemp(prefix="bench-lib-"))
     times = []
+    load = [round(x, 2) for x in os.getloadavg()]
     try:
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -56,11 +60,14 @@ def main() -> None:
                 "benchmark": "polybook lib, d2l-en, all frameworks",
                 "modules": modules,
                 "jobs": os.cpu_count(),
-                "seconds_median": round(statistics.median(times), 3),
-                "seconds_min": round(min(times), 3),
+                "seconds_cold": round(times[0], 3),
+                "seconds_warm_median": round(statistics.median(times[1:] or times), 3),
+                "seconds_warm_min": round(min(times[1:] or times), 3),
                 "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-                "target_seconds": 2.0,
-                "meets_target": statistics.median(times) < 2.0,
+                "target_seconds_warm": 1.0,
+                "meets_target": statistics.median(times[1:] or times) < 1.0,
+                "d2lbook_seconds": 5.0,
+                "load_average_at_start": load,
             },
             indent=2,
         )

@@ -27,7 +27,7 @@ from mxnet import npx
 from mxnet.gluon import nn
 
 
-# chapters/chapter_preface/index.md:244
+# chapters/chapter_preface/index.md, cell 5
 def framework_name():
     """The name of the framework this module of the d2l package is for.
 
@@ -35,7 +35,7 @@ def framework_name():
     return 'mxnet'
 
 
-# chapters/chapter_preliminaries/tensors.md:122
+# chapters/chapter_preliminaries/tensors.md, cell 13
 def tensor(data, dtype=None):
     """Make a tensor of this framework from a list or a NumPy array.
 
@@ -43,7 +43,7 @@ def tensor(data, dtype=None):
     return np.array(data, dtype=dtype)
 
 
-# chapters/chapter_preliminaries/tensors.md:351
+# chapters/chapter_preliminaries/tensors.md, cell 32
 def to_numpy(x):
     """Return the values of a tensor of this framework as a NumPy array.
 
@@ -51,7 +51,7 @@ def to_numpy(x):
     return x.asnumpy()
 
 
-# chapters/chapter_preliminaries/autograd.md:292
+# chapters/chapter_preliminaries/autograd.md, cell 17
 def use_svg_display():
     """Show the notebook's matplotlib figures as SVG.
 
@@ -59,7 +59,7 @@ def use_svg_display():
     backend_inline.set_matplotlib_formats('svg')
 
 
-# chapters/chapter_preliminaries/autograd.md:300
+# chapters/chapter_preliminaries/autograd.md, cell 18
 def set_figsize(figsize=(3.5, 2.5)):
     """Use SVG output and make new figures `figsize` inches large.
 
@@ -68,7 +68,7 @@ def set_figsize(figsize=(3.5, 2.5)):
     plt.rcParams['figure.figsize'] = figsize
 
 
-# chapters/chapter_preliminaries/autograd.md:312
+# chapters/chapter_preliminaries/autograd.md, cell 19
 def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     """Label, limit, scale and annotate one matplotlib axes.
 
@@ -84,7 +84,7 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     axes.grid()
 
 
-# chapters/chapter_preliminaries/autograd.md:332
+# chapters/chapter_preliminaries/autograd.md, cell 20
 def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
          xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'),
          figsize=(3.5, 2.5), axes=None):
@@ -119,7 +119,7 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:96
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 6
 def synthetic_data(w, b, num_examples):
     """Features X of shape (n, len(w)) and labels y = Xw + b + noise of shape (n, 1).
 
@@ -130,7 +130,7 @@ def synthetic_data(w, b, num_examples):
     return features, labels
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:140
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 9
 def data_iter(batch_size, features, labels):
     """Yield (X, y) minibatches of `batch_size` examples, in a new random order each time.
 
@@ -142,7 +142,7 @@ def data_iter(batch_size, features, labels):
         yield features[chosen], labels[chosen]
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:191
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 11
 def linreg(X, w, b):
     """The linear model: one prediction per row of X.
 
@@ -150,7 +150,7 @@ def linreg(X, w, b):
     return X @ w + b
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:204
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 12
 def squared_loss(y_hat, y):
     """Half the squared error of each example.
 
@@ -159,7 +159,7 @@ def squared_loss(y_hat, y):
     return (y_hat - y) ** 2 / 2
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:270
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 16
 def sgd(params, lr, batch_size):
     """One step of minibatch SGD on `params`, in place.
 
@@ -168,7 +168,7 @@ def sgd(params, lr, batch_size):
         param[:] = param - lr / batch_size * param.grad
 
 
-# chapters/chapter_linear-regression/linear-regression-concise.md:95
+# chapters/chapter_linear-regression/linear-regression-concise.md, cell 6
 def load_array(data_arrays, batch_size, is_train=True):
     """A Gluon DataLoader over arrays that share their first dimension.
 
@@ -177,7 +177,7 @@ def load_array(data_arrays, batch_size, is_train=True):
     return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train)
 
 
-# chapters/chapter_classification/digits-dataset.md:94
+# chapters/chapter_classification/digits-dataset.md, cell 6
 def load_digits_arrays(test_fraction=0.25, seed=0):
     """The digits as NumPy arrays (X_train, y_train, X_test, y_test), pixels in [0, 1].
 
@@ -192,7 +192,7 @@ def load_digits_arrays(test_fraction=0.25, seed=0):
     return X[train], y[train], X[test], y[test]
 
 
-# chapters/chapter_classification/digits-dataset.md:142
+# chapters/chapter_classification/digits-dataset.md, cell 9
 def load_digits(batch_size, test_fraction=0.25, seed=0):
     """Minibatch iterators (train_iter, test_iter) over the digits; only train_iter shuffles.
 
@@ -203,7 +203,7 @@ def load_digits(batch_size, test_fraction=0.25, seed=0):
     return train_iter, test_iter
 
 
-# chapters/chapter_classification/digits-dataset.md:203
+# chapters/chapter_classification/digits-dataset.md, cell 12
 def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     """Draw 8x8 images (NumPy, one per row of `imgs`) on a grid; return the axes.
 
@@ -222,7 +222,7 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     return axes
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:181
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 9
 class Accumulator:
     """Running totals of `n` quantities.
 
@@ -241,7 +241,7 @@ class Accumulator:
         return self.totals[index]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:210
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 11
 def accuracy(y_hat, y):
     """How many rows of the scores `y_hat` have their largest entry at the label `y`.
 
@@ -249,7 +249,7 @@ def accuracy(y_hat, y):
     return float((to_numpy(y_hat).argmax(axis=1) == to_numpy(y)).sum())
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:233
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 13
 def predict(net, X):
     """The class that `net` scores highest for each row of `X`, as a NumPy array.
 
@@ -258,7 +258,7 @@ def predict(net, X):
     return to_numpy(scores).argmax(axis=1)
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:277
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 15
 def evaluate_accuracy(net, data_iter):
     """The fraction of the examples of `data_iter` that `net` classifies correctly.
 
@@ -269,7 +269,7 @@ def evaluate_accuracy(net, data_iter):
     return totals[0] / totals[1]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:392
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 19
 def train_epoch(net, train_iter, loss, updater):
     """One pass of training over `train_iter`; returns (mean loss, training accuracy).
 
@@ -295,7 +295,7 @@ def train_epoch(net, train_iter, loss, updater):
     return totals[0] / totals[2], totals[1] / totals[2]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:423
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 20
 def train_classifier(net, train_iter, test_iter, loss, num_epochs, updater):
     """Train for `num_epochs` epochs; return the history of the loss and the accuracies.
 
@@ -311,7 +311,7 @@ def train_classifier(net, train_iter, test_iter, loss, num_epochs, updater):
     return history
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:439
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 21
 def plot_history(history):
     """Learning curves: training loss and accuracies after each epoch.
 
@@ -322,7 +322,7 @@ def plot_history(history):
          legend=['train loss', 'train acc', 'test acc'])
 
 
-# chapters/chapter_multilayer-perceptrons/weight-decay.md:116
+# chapters/chapter_multilayer-perceptrons/weight-decay.md, cell 5
 def l2_penalty(w):
     """Half the sum of the squares of the entries of `w`.
 

@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 
-# chapters/chapter_preface/index.md:244
+# chapters/chapter_preface/index.md, cell 5
 def framework_name():
     """The name of the framework this module of the d2l package is for.
 
@@ -33,7 +33,7 @@ def framework_name():
     return 'pytorch'
 
 
-# chapters/chapter_preliminaries/tensors.md:122
+# chapters/chapter_preliminaries/tensors.md, cell 13
 def tensor(data, dtype=None):
     """Make a tensor of this framework from a list or a NumPy array.
 
@@ -41,7 +41,7 @@ def tensor(data, dtype=None):
     return torch.tensor(data, dtype=dtype)
 
 
-# chapters/chapter_preliminaries/tensors.md:351
+# chapters/chapter_preliminaries/tensors.md, cell 32
 def to_numpy(x):
     """Return the values of a tensor of this framework as a NumPy array.
 
@@ -49,7 +49,7 @@ def to_numpy(x):
     return x.detach().cpu().numpy()
 
 
-# chapters/chapter_preliminaries/autograd.md:292
+# chapters/chapter_preliminaries/autograd.md, cell 17
 def use_svg_display():
     """Show the notebook's matplotlib figures as SVG.
 
@@ -57,7 +57,7 @@ def use_svg_display():
     backend_inline.set_matplotlib_formats('svg')
 
 
-# chapters/chapter_preliminaries/autograd.md:300
+# chapters/chapter_preliminaries/autograd.md, cell 18
 def set_figsize(figsize=(3.5, 2.5)):
     """Use SVG output and make new figures `figsize` inches large.
 
@@ -66,7 +66,7 @@ def set_figsize(figsize=(3.5, 2.5)):
     plt.rcParams['figure.figsize'] = figsize
 
 
-# chapters/chapter_preliminaries/autograd.md:312
+# chapters/chapter_preliminaries/autograd.md, cell 19
 def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     """Label, limit, scale and annotate one matplotlib axes.
 
@@ -82,7 +82,7 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     axes.grid()
 
 
-# chapters/chapter_preliminaries/autograd.md:332
+# chapters/chapter_preliminaries/autograd.md, cell 20
 def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
          xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'),
          figsize=(3.5, 2.5), axes=None):
@@ -117,7 +117,7 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:74
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 4
 def synthetic_data(w, b, num_examples):
     """Features X of shape (n, len(w)) and labels y = Xw + b + noise of shape (n, 1).
 
@@ -128,7 +128,7 @@ def synthetic_data(w, b, num_examples):
     return features, labels
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:140
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 9
 def data_iter(batch_size, features, labels):
     """Yield (X, y) minibatches of `batch_size` examples, in a new random order each time.
 
@@ -140,7 +140,7 @@ def data_iter(batch_size, features, labels):
         yield features[chosen], labels[chosen]
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:191
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 11
 def linreg(X, w, b):
     """The linear model: one prediction per row of X.
 
@@ -148,7 +148,7 @@ def linreg(X, w, b):
     return X @ w + b
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:204
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 12
 def squared_loss(y_hat, y):
     """Half the squared error of each example.
 
@@ -157,7 +157,7 @@ def squared_loss(y_hat, y):
     return (y_hat - y) ** 2 / 2
 
 
-# chapters/chapter_linear-regression/linear-regression-scratch.md:250
+# chapters/chapter_linear-regression/linear-regression-scratch.md, cell 14
 def sgd(params, lr, batch_size):
     """One step of minibatch SGD on `params`; their gradients are cleared afterwards.
 
@@ -168,7 +168,7 @@ def sgd(params, lr, batch_size):
             param.grad.zero_()
 
 
-# chapters/chapter_linear-regression/linear-regression-concise.md:75
+# chapters/chapter_linear-regression/linear-regression-concise.md, cell 4
 def load_array(data_arrays, batch_size, is_train=True):
     """A PyTorch DataLoader over tensors that share their first dimension.
 
@@ -177,7 +177,7 @@ def load_array(data_arrays, batch_size, is_train=True):
     return torch.utils.data.DataLoader(dataset, batch_size, shuffle=is_train)
 
 
-# chapters/chapter_classification/digits-dataset.md:94
+# chapters/chapter_classification/digits-dataset.md, cell 6
 def load_digits_arrays(test_fraction=0.25, seed=0):
     """The digits as NumPy arrays (X_train, y_train, X_test, y_test), pixels in [0, 1].
 
@@ -192,7 +192,7 @@ def load_digits_arrays(test_fraction=0.25, seed=0):
     return X[train], y[train], X[test], y[test]
 
 
-# chapters/chapter_classification/digits-dataset.md:142
+# chapters/chapter_classification/digits-dataset.md, cell 9
 def load_digits(batch_size, test_fraction=0.25, seed=0):
     """Minibatch iterators (train_iter, test_iter) over the digits; only train_iter shuffles.
 
@@ -203,7 +203,7 @@ def load_digits(batch_size, test_fraction=0.25, seed=0):
     return train_iter, test_iter
 
 
-# chapters/chapter_classification/digits-dataset.md:203
+# chapters/chapter_classification/digits-dataset.md, cell 12
 def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     """Draw 8x8 images (NumPy, one per row of `imgs`) on a grid; return the axes.
 
@@ -222,7 +222,7 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     return axes
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:181
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 9
 class Accumulator:
     """Running totals of `n` quantities.
 
@@ -241,7 +241,7 @@ class Accumulator:
         return self.totals[index]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:210
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 11
 def accuracy(y_hat, y):
     """How many rows of the scores `y_hat` have their largest entry at the label `y`.
 
@@ -249,7 +249,7 @@ def accuracy(y_hat, y):
     return float((to_numpy(y_hat).argmax(axis=1) == to_numpy(y)).sum())
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:233
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 13
 def predict(net, X):
     """The class that `net` scores highest for each row of `X`, as a NumPy array.
 
@@ -261,7 +261,7 @@ def predict(net, X):
     return to_numpy(scores).argmax(axis=1)
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:277
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 15
 def evaluate_accuracy(net, data_iter):
     """The fraction of the examples of `data_iter` that `net` classifies correctly.
 
@@ -272,7 +272,7 @@ def evaluate_accuracy(net, data_iter):
     return totals[0] / totals[1]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:334
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 17
 def train_epoch(net, train_iter, loss, updater):
     """One pass of training over `train_iter`; returns (mean loss, training accuracy).
 
@@ -299,7 +299,7 @@ def train_epoch(net, train_iter, loss, updater):
     return totals[0] / totals[2], totals[1] / totals[2]
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:423
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 20
 def train_classifier(net, train_iter, test_iter, loss, num_epochs, updater):
     """Train for `num_epochs` epochs; return the history of the loss and the accuracies.
 
@@ -315,7 +315,7 @@ def train_classifier(net, train_iter, test_iter, loss, num_epochs, updater):
     return history
 
 
-# chapters/chapter_classification/softmax-regression-scratch.md:439
+# chapters/chapter_classification/softmax-regression-scratch.md, cell 21
 def plot_history(history):
     """Learning curves: training loss and accuracies after each epoch.
 
@@ -326,7 +326,7 @@ def plot_history(history):
          legend=['train loss', 'train acc', 'test acc'])
 
 
-# chapters/chapter_multilayer-perceptrons/weight-decay.md:116
+# chapters/chapter_multilayer-perceptrons/weight-decay.md, cell 5
 def l2_penalty(w):
     """Half the sum of the squares of the entries of `w`.
 

@@ -20,6 +20,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 PROJECT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("POLYBOOK_CORPUS", PROJECT.parent / "shared" / "corpus" / "d2l-en"))
 
+# A CI job may share its execution cache (`POLYBOOK_CACHE=s3://… make test`): the tests' books
+# must still execute what they expect to, so they never see it.
+os.environ.pop("POLYBOOK_CACHE", None)
+
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
@@ -65,11 +69,20 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def free_port() -> int:
+    """A port of localhost that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
+def serve(folder: Path, port: int = 0) -> Iterator[str]:
     """Serve ``folder`` on localhost for the browser; yields its URL."""
     handler = functools.partial(QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -100,7 +113,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def build_html(root: Path) -> Path:
     """`polybook build html` on the book at ``root``: it must succeed with no Sphinx warning in
     any of the book's languages. Returns the site's folder."""
-    from polybook.config import load_config
+    from polybook.source.config import load_config
 
     polybook = str(Path(sys.executable).with_name("polybook"))
     done = subprocess.run(
@@ -114,3 +127,22 @@ def build_html(root: Path) -> Path:
     assert [lang for lang, _ in rendered] == list(load_config(root).languages), done.stdout
     assert all(count == "0" for _, count in rendered), done.stdout + done.stderr
     return root / "_build" / "html"
+
+
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's WCAG 2 A and AA violations on the page (`make test` installs axe-core from npm)."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: `make test` installs axe-core (npm install)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const found = await axe.run(document, {runOnly: {type: 'tag', values:
+                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+        }"""
+    )
+    return list(result)

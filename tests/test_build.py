@@ -104,8 +104,10 @@ def test_errors_write_nothing(make_book) -> None:  # type: ignore[no-untyped-def
     pages = dict(PAGES, **{"intro.md": "# Intro\n\n```{.python .input}\n#@tab caffe\nx = 1\n```\n"})
     root = make_book(pages)
     assert build(root) == 1
-    # nothing but the parse cache (which only ever holds whole entries)
-    assert [p.name for p in (root / "_build").iterdir()] == ["cache"]
+    # nothing but the parse cache (which only ever holds whole entries) and the output folder's
+    # lock and owner records
+    written = sorted(p.name for p in (root / "_build").iterdir())
+    assert written == [".polybook-book.json", ".polybook.lock", "cache"]
     assert [p.name for p in (root / "_build" / "cache").iterdir()] == ["parse"]
 
 
@@ -155,3 +157,19 @@ def test_atomic_write_leaves_old_content_on_failure(tmp_path: Path, monkeypatch:
         write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_missing_image_is_a_placeholder_and_its_page_is_not_read_again(make_book, capsys) -> None:  # type: ignore[no-untyped-def]
+    pages = {**PAGES, "prose.md": "# Just prose\n\n![A plot](img/gone.png)\n\nNo code here.\n"}
+    root = make_book(pages)
+    args = ["build", "html", "--no-exec", "--source", str(root)]
+    assert main(args) == 0
+    assert "image 'img/gone.png' does not exist [polybook.image-missing]" in capsys.readouterr().err
+    html = (root / "_build" / "html" / "en" / "prose.html").read_text()
+    assert 'src="data:image/svg+xml;base64,' in html and 'alt="A plot"' in html
+    doctree = root / "_build" / "doctrees" / "en" / "prose.doctree"
+    before = doctree.stat().st_mtime_ns
+    (root / "intro.md").write_text((root / "intro.md").read_text().replace("# Intro", "# Intro, edited"))
+    assert main(args) == 0
+    # Sphinx read the edited page again, and not the one whose picture is missing
+    assert doctree.stat().st_mtime_ns == before

@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from polybook.cells import (
+from polybook.errors import Diagnostics, Kind
+from polybook.source.cells import (
     CellHeader,
     FenceInfo,
     mask_magics,
@@ -17,7 +18,6 @@ from polybook.cells import (
     resolve_tab_selected,
     saved_statements,
 )
-from polybook.errors import Diagnostics, Kind
 
 FRAMEWORKS = ("pytorch", "tensorflow", "mxnet")
 
@@ -110,6 +110,21 @@ def test_parse_info(info: str, expected: FenceInfo, executable: bool, n: int | N
         ),
         pytest.param(
             ["#@tabular = 1"], CellHeader(None, ["#@tabular = 1"], 10, lines=[10]), id="not-a-tab-mark"
+        ),
+        pytest.param(
+            ["#@memory 8G", "#@gpu", "x = 1"],
+            CellHeader(None, ["x = 1"], 12, memory=8 * 2**30, gpu=True, lines=[12]),
+            id="memory-and-gpu",
+        ),
+        pytest.param(
+            ["#@memory 1.5 GB", "x = 1"],
+            CellHeader(None, ["x = 1"], 11, memory=3 * 2**29, lines=[11]),
+            id="memory-gb",
+        ),
+        pytest.param(
+            ["#@memory lots", "x = 1"],
+            CellHeader(None, ["#@memory lots", "x = 1"], 10, lines=[10, 11]),
+            id="not-a-memory-mark",
         ),
     ],
 )

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from polybook import docs
-from polybook.config import load_config
 from polybook.errors import ConfigError
+from polybook.source.config import load_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +68,9 @@ def test_a_new_framework_is_configuration(tmp_path: Path) -> None:
         ("polybook_frameworks = ['mxnet', 'MXNet']", "listed twice"),
         ("polybook_timeout = -1", "polybook_timeout = -1: expected a positive number"),
         ("project = 3", "project = 3: expected text"),
+        ("polybook_max_memory = 'lots'", "polybook_max_memory = 'lots': 'lots' is not a size such as 8G"),
+        ("polybook_max_output = -5", "polybook_max_output = -5: expected a positive size"),
+        ("polybook_cache = 3", "polybook_cache = 3: expected text"),
     ],
 )
 def test_bad_values_name_key_value_and_file(tmp_path: Path, line: str, message: str) -> None:
@@ -76,6 +79,19 @@ def test_bad_values_name_key_value_and_file(tmp_path: Path, line: str, message: 
         load_config(tmp_path)
     assert str(info.value).startswith(str(tmp_path / "conf.py"))
     assert str(info.value).endswith("[polybook.config]")
+
+
+def test_sizes_read_as_people_write_them(tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text("polybook_max_memory = '8G'\npolybook_max_output = '512 KB'\n")
+    config = load_config(tmp_path)
+    assert (config.max_memory, config.max_output) == (8 * 2**30, 512 * 2**10)
+    assert load_config(_empty(tmp_path / "defaults")).max_output == 5 * 2**20
+
+
+def _empty(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "conf.py").write_text("")
+    return folder
 
 
 def test_bad_ini_value_names_section_and_key(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from polybook.errors import Kind, Severity
 
 FRAMEWORKS = ("pytorch", "tensorflow", "mxnet")
 CONF = 'polybook_frameworks = ["pytorch", "tensorflow", "mxnet"]\n'
-LIBRARY_KINDS = {Kind.ADD_TO_CLASS_UNKNOWN, Kind.SAVE_DUPLICATE}
-"""Reported by the library stage, which is not written yet."""
+LIBRARY_KINDS = {Kind.ADD_TO_CLASS_UNKNOWN, Kind.SAVE_DUPLICATE, Kind.LIBRARY_UNDEFINED}
+"""Reported by the library stage (tests/test_library.py has their cases)."""
 DIAGNOSTIC = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?:warning: )?.* \[polybook\.(?P<code>[a-z-]+)\]$")
 
 
@@ -155,6 +155,18 @@ CASES = [
         "page.md:5: image '../../outside.png' is outside the book's folder [polybook.image-outside]",
     ),
     Case(
+        Kind.FILE_MISSING,
+        {"page.md": md("# Title", "", "```eval_rst", ".. raw:: html", "   :file: front.html", "```")},
+        "page.md:5: warning: `.. raw::` reads 'front.html', which does not exist; the directive is left out "
+        "[polybook.file-missing]",
+    ),
+    Case(
+        Kind.FILE_OUTSIDE,
+        {"page.md": md("# Title", "", "```eval_rst", ".. literalinclude:: ../../../etc/passwd", "```")},
+        "page.md:4: `.. literalinclude::` reads '../../../etc/passwd', outside the book's folder "
+        "[polybook.file-outside]",
+    ),
+    Case(
         Kind.TOC_MISSING,
         {"page.md": md("# Title")},
         # index.md: "# Book", "", "```toc", ":maxdepth: 2", "", "page", "missing" (line 7)
@@ -165,10 +177,16 @@ CASES = [
 
 
 def test_every_source_kind_has_a_case() -> None:
-    # CONFIG: see the tests at the end; EVAL_FAILED: tests/test_eval.py
-    # translation lints: tests/test_translate_cli.py
+    # CONFIG: see the tests at the end; EVAL_FAILED: tests/test_eval.py; EVAL_OUTPUT_CUT,
+    # EVAL_GPU_UNDECLARED: tests/test_eval_limits.py; translation lints:
+    # tests/test_translate_cli.py; ENCODING, OUTPUT, USAGE, LOCALE_MISSING: tests/test_bad_input.py;
+    # CONFIG_IGNORED, RESOURCE_MISSING: tests/test_d2lbook_config.py; GLOSSARY:
+    # tests/test_translate_workflow.py
     translation = {k for k in Kind if k.code.startswith("translation-")}
-    covered = {case.kind for case in CASES} | {Kind.CONFIG, Kind.EVAL_FAILED} | translation
+    evaluation = {Kind.EVAL_FAILED, Kind.EVAL_OUTPUT_CUT, Kind.EVAL_GPU_UNDECLARED}
+    elsewhere = {Kind.CONFIG, Kind.ENCODING, Kind.OUTPUT, Kind.USAGE, Kind.LOCALE_MISSING} | evaluation
+    elsewhere |= {Kind.CONFIG_IGNORED, Kind.RESOURCE_MISSING, Kind.GLOSSARY}
+    covered = {case.kind for case in CASES} | elsewhere | translation
     assert covered == set(Kind) - LIBRARY_KINDS
     assert len(CASES) == len({case.kind for case in CASES})
 
@@ -378,7 +396,7 @@ def test_bad_config_value(
     conf_py = tmp_path.resolve() / "conf.py"
     lines = err.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"polybook: error: {conf_py}: {message}")
+    assert lines[0].startswith(f"polybook: error: {conf_py}:1: {message}")
     assert lines[0].endswith(" [polybook.config]")
     assert not (tmp_path / "_build").exists()
 
@@ -389,7 +407,7 @@ def test_unreadable_conf_py(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     code = main(["build", "notebooks", "--source", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith(f"polybook: error: {tmp_path.resolve() / 'conf.py'}: cannot read: ")
+    assert err.startswith(f"polybook: error: {tmp_path.resolve() / 'conf.py'}:1: cannot read: ")
     assert err.rstrip().endswith(" [polybook.config]")
 
 
@@ -402,6 +420,6 @@ def test_bad_config_ini_value_names_the_ini_key(tmp_path: Path, capsys: pytest.C
     assert code == 1
     config_ini = tmp_path.resolve() / "config.ini"
     assert err.startswith(
-        f"polybook: error: {config_ini}: build.tabs = 'pytorch, theano': unknown framework 'theano'"
+        f"polybook: error: {config_ini}:2: build.tabs = 'pytorch, theano': unknown framework 'theano'"
     )
     assert err.rstrip().endswith(" [polybook.config]")

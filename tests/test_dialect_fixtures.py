@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from polybook.errors import Diagnostics
-from polybook.frameworks import BUILTIN
-from polybook.notebooks import page_notebook
-from polybook.parser import parse_page
+from polybook.generate.notebooks import page_notebook
+from polybook.source.frameworks import BUILTIN
+from polybook.source.parser import parse_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dialect"
 FRAMEWORKS = ("pytorch", "tensorflow", "mxnet")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from polybook import envs
-from polybook.config import load_config
+from polybook.execution import envs
+from polybook.source.config import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -154,7 +154,16 @@ def test_failures_are_located_and_never_cached(tmp_path: Path) -> None:
         )
         assert records[(fw, "fine")]["status"] == "executed"
         assert f"raises.md:13: {fw}: ZeroDivisionError: division by zero [polybook.eval-failed]" in err
-        assert not (root / "_build" / "executed" / fw / "raises.ipynb").exists()
+        # published for the site with what ran, marked failed; never in the cache
+        published = json.loads((root / "_build" / "executed" / fw / "raises.ipynb").read_text())
+        assert published["metadata"]["polybook"]["failed"]["location"] == "raises.md:13"
+        code_cells = [c for c in published["cells"] if c["cell_type"] == "code"]
+        assert [o["output_type"] for o in code_cells[1]["outputs"]] == ["error"]
+        timed = json.loads((root / "_build" / "executed" / fw / "times_out.ipynb").read_text())
+        # the kernel's own KeyboardInterrupt from nbclient's interrupt, then why it came
+        enames = [o.get("ename") for c in timed["cells"] for o in c.get("outputs", [])]
+        assert enames[-1] == "CellTimeoutError"
+        assert not (root / "_build" / "cache" / "records" / fw / "raises.json").exists()
         assert (root / "_build" / "reports" / "failed" / fw / "raises.ipynb").is_file()
     # the next run reuses the page that worked and tries the failed ones again
     code, _out, err, report = run_eval(root)
@@ -214,8 +223,8 @@ def test_out_leaves_the_source_untouched(tmp_path: Path) -> None:
 def test_noise_lines_go_and_the_rest_of_stderr_stays() -> None:
     import nbformat
 
-    from polybook.execute import drop_noise
-    from polybook.frameworks import BUILTIN
+    from polybook.execution.outputs import drop_noise
+    from polybook.source.frameworks import BUILTIN
 
     nb = nbformat.v4.new_notebook()
     notice = (
@@ -235,3 +244,72 @@ def test_noise_lines_go_and_the_rest_of_stderr_stays() -> None:
         ("stderr", "UserWarning: a real one\n"),
         ("stdout", notice),  # what the code printed is never touched
     ]
+
+
+def _interrupt_mid_eval(tmp_path: Path, signum: int) -> tuple[int, str, dict, list[int]]:  # type: ignore[type-arg]
+    """Start an eval whose second page sleeps, stop it with ``signum`` sent to the whole
+    process group (as a terminal's Ctrl-C is) once the first page is done; return its exit
+    code, its stderr, its report and the processes it had started."""
+    import psutil
+
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "conf.py").write_text("project = 'Stop'\npolybook_frameworks = ['pytorch']\n")
+    (root / "index.md").write_text("# Stop\n\n```toc\nquick\nslow\n```\n")
+    (root / "quick.md").write_text("# Quick\n\n```{.python .input}\nprint('done')\n```\n")
+    (root / "slow.md").write_text("# Slow\n\n```{.python .input}\nimport time\ntime.sleep(300)\n```\n")
+    run = subprocess.Popen(
+        [POLYBOOK, "eval", "--source", str(root), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a shell gives a command
+    )
+    assert run.stderr is not None
+    lines = []
+    for line in run.stderr:
+        lines.append(line)
+        if "ok      pytorch/quick" in line:
+            break
+    deadline = time.monotonic() + 60
+    started: list[int] = []
+    while time.monotonic() < deadline:  # the slow page's kernel is up
+        started = [p.pid for p in psutil.Process(run.pid).children(recursive=True)]
+        kernels = [
+            p
+            for p in psutil.Process(run.pid).children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())
+        ]
+        if kernels:
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    os.killpg(run.pid, signum)
+    _, rest = run.communicate(timeout=60)
+    report = json.loads((root / "_build" / "reports" / "eval.json").read_text())
+    return run.returncode, "".join(lines) + rest, report, started
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_eval_records_what_ran_and_leaves_nothing_behind(tmp_path: Path, signum: int) -> None:
+    import psutil
+
+    code, err, report, started = _interrupt_mid_eval(tmp_path, signum)
+    assert code == 130
+    assert "Traceback" not in err, err
+    assert err.rstrip().endswith("polybook: interrupted; what finished is kept")
+    records = {r["page"]: r for r in report["notebooks"]}
+    assert records["quick"]["status"] == "executed"
+    assert records["slow"]["status"] == "interrupted"  # not failed
+    assert records["slow"]["error"] == "interrupted by the user (Ctrl-C or SIGTERM)"
+    assert report["summary"]["interrupted"] == 1 and report["summary"]["failed"] == 0
+    entries = list((tmp_path / "book" / "_build" / "cache" / "entries" / "pytorch").glob("*.ipynb"))
+    assert len(entries) == 1  # the finished page is kept, whole
+    json.loads(entries[0].read_text())
+    assert not (tmp_path / "book" / "_build" / "executed" / "pytorch" / "slow.ipynb").exists()
+    assert started  # workers and a kernel were running
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(psutil.pid_exists(pid) for pid in started):
+        time.sleep(0.2)
+    alive = [pid for pid in started if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert alive == []

@@ -8,7 +8,6 @@ the ones that import no framework are executed.
 from __future__ import annotations
 
 import ast
-import itertools
 import re
 import shutil
 from collections.abc import Callable
@@ -17,6 +16,10 @@ from pathlib import Path
 import pytest
 
 from polybook.cli import main
+from polybook.errors import Diagnostics
+from polybook.generate.library import build_module
+from polybook.source.book import Book, load_book
+from polybook.source.config import load_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 MakeBook = Callable[..., Path]
@@ -94,7 +97,7 @@ ORDER_PAGES = {
     "a.md": page(
         "# A",
         cell(
-            "import functools",
+            "import functools  #@save",
             "",
             "@functools.cache  #@save",
             "def from_a(x):",
@@ -135,27 +138,30 @@ def test_blocks_in_toc_order_each_with_its_page_and_line(book: MakeBook, capsys:
         "#   a.md\n"
         "#   c.md\n"
         "\n"
-        "# b.md:9\n"
+        "import functools\n"
+        "\n"
+        "\n"
+        "# b.md, cell 1\n"
         "ONE = 1\n"
         "\n"
         "\n"
-        "# b.md:10\n"
+        "# b.md, cell 1\n"
         "def from_b():\n"
         "    return ONE\n"
         "\n"
         "\n"
-        "# a.md:7\n"
+        "# a.md, cell 1\n"
         "@functools.cache\n"
         "def from_a(x):\n"
         "    return x\n"
         "\n"
         "\n"
-        "# a.md:19\n"
+        "# a.md, cell 2\n"
         "def later_in_a():\n"
         "    return 2\n"
         "\n"
         "\n"
-        "# c.md:5\n"
+        "# c.md, cell 1\n"
         "def from_c():\n"
         "    pass\n"
     )
@@ -252,22 +258,22 @@ def test_add_to_class_methods_are_merged_into_the_class(book: MakeBook, capsys: 
     assert lib(root, capsys)[0] == 0
     text = module(root)
     assert body(text) == (
-        "# model.md:5\n"
+        "# model.md, cell 1\n"
         "class Model:\n"
         "    def __init__(self, scale):\n"
         "        self.scale = scale\n"
         "\n"
-        "    # model.md:18\n"
+        "    # model.md, cell 3\n"
         "    def forward(self, x):\n"
         "        return self.scale * x\n"
         "\n"
-        "    # training.md:5\n"
+        "    # training.md, cell 1\n"
         "    @property\n"
         "    def doubled(self):\n"
         "        return self.forward(2)\n"
         "\n"
         "\n"
-        "# model.md:12\n"
+        "# model.md, cell 2\n"
         "def helper():\n"
         "    return 10\n"
     )
@@ -342,9 +348,9 @@ def test_a_name_saved_twice_in_one_framework_keeps_the_later_one(book: MakeBook,
     )
     code, _, err = lib(root, capsys)
     assert code == 0
-    f_b = "# b.md:5\ndef f():\n    return 'second'\n"
-    assert body(module(root, "pytorch")) == f"# a.md:11\ndef g():\n    return 'torch'\n\n\n{f_b}"
-    assert body(module(root, "mxnet")) == f"{f_b}\n\n# b.md:11\ndef g():\n    return 'mxnet'\n"
+    f_b = "# b.md, cell 1\ndef f():\n    return 'second'\n"
+    assert body(module(root, "pytorch")) == f"# a.md, cell 2\ndef g():\n    return 'torch'\n\n\n{f_b}"
+    assert body(module(root, "mxnet")) == f"{f_b}\n\n# b.md, cell 2\ndef g():\n    return 'mxnet'\n"
     # `g` is saved once per framework: not a duplicate
     assert warnings(err) == [
         f"b.md:5: warning: 'f' is saved again in the {fw} library; this one replaces the one at a.md:5 "
@@ -401,24 +407,24 @@ NOTE_PAGES = {
 }
 
 NOTES_BODY = '''\
-# a.md:6
+# a.md, cell 1
 def in_a():
     """Defined in :numref:`sec_a`"""
     pass
 
 
-# notes.md:5
+# notes.md, cell 1
 def before_any_label():
     return 0
 
 
-# notes.md:14
+# notes.md, cell 2
 def bare():
     """Defined in :numref:`sec_plain`"""
     return 1
 
 
-# notes.md:17
+# notes.md, cell 2
 def single_quoted():
     """One line.
 
@@ -426,7 +432,7 @@ def single_quoted():
     return 2
 
 
-# notes.md:21
+# notes.md, cell 2
 def single_quoted_backslash():
     r"""Match \\d+ digits.
 
@@ -434,7 +440,7 @@ def single_quoted_backslash():
     return 3
 
 
-# notes.md:25
+# notes.md, cell 2
 def triple_quoted():
     """Several
     lines.
@@ -443,7 +449,7 @@ def triple_quoted():
     return 4
 
 
-# notes.md:30
+# notes.md, cell 2
 def raw():
     r"""A backslash: \\d.
 
@@ -451,7 +457,7 @@ def raw():
     return 5
 
 
-# notes.md:39
+# notes.md, cell 3
 class Counted:
     """Counts.
 
@@ -461,7 +467,7 @@ class Counted:
         return 6
 
 
-# notes.md:45
+# notes.md, cell 3
 class NoDocstring:
     """Defined in :numref:`sec_plain`"""
     def method(self):
@@ -507,7 +513,7 @@ def test_a_note_after_a_non_ascii_docstring_keeps_the_rest_of_its_line(
     root = book({"index.md": page("# Book\n:label:`sec_stats`", code)}, frameworks=("pytorch",))
     assert lib(root, capsys)[0] == 0
     assert body(module(root)) == (
-        "# index.md:6\n"
+        "# index.md, cell 1\n"
         "def stats():\n"
         '    """Mean μ, variance σ².\n'
         "\n"
@@ -522,7 +528,7 @@ def test_a_note_goes_above_closing_quotes_on_their_own_line(book: MakeBook, caps
     assert lib(root, capsys)[0] == 0
     text = module(root)
     assert body(text) == (
-        "# index.md:6\n"
+        "# index.md, cell 1\n"
         "def spread():\n"
         '    """Several\n'
         "    lines.\n"
@@ -577,13 +583,13 @@ def test_aliases_of_a_d2lbook_book_follow_the_imports(tmp_path: Path, capsys: Ca
         "nn_Module = nn.Module\n"
         "\n"
         "\n"
-        "# index.md:11\n"
+        "# index.md, cell 2\n"
         "def first():\n"
         "    return d2l.ones(1)\n"
     )
     # no [library-mxnet] section: no aliases
     mxnet = body(module(tmp_path, "mxnet"))
-    assert mxnet == "# index.md:11\ndef first():\n    return d2l.ones(1)\n"
+    assert mxnet == "# index.md, cell 2\ndef first():\n    return d2l.ones(1)\n"
 
 
 # -- 7. tab.selected ---------------------------------------------------------------------------
@@ -618,11 +624,16 @@ def test_tab_selected_resolved_per_framework(
     root = book({"index.md": SELECTED_PAGE}, frameworks=ALL)
     assert lib(root, capsys)[0] == 0
     text = module(root, framework)
-    # `after` keeps its own line in the chapter, however many lines the switch above it lost
+    # `after` keeps its own chapter line, however many lines the switch above it lost
     assert body(text) == (
-        f"# index.md:5\ndef framework():\n{branch}\n\n# index.md:12\ndef after():\n    return framework()\n"
+        f"# index.md, cell 1\ndef framework():\n{branch}\n\n"
+        "# index.md, cell 1\ndef after():\n    return framework()\n"
     )
     assert line_of(root / "index.md", "def after") == 12
+    config = load_config(root)
+    built = build_module(load_book(config), config.frameworks[ALL.index(framework)], Diagnostics())
+    assert built.text == text
+    assert built.origin(text.split("\n").index("def after():") + 1) == ("index.md", 12)
     assert execute(text)["after"]() == ("torch" if framework == "pytorch" else "other")  # type: ignore[operator]
 
 
@@ -728,28 +739,98 @@ def test_the_d2l_en_library_compiles(corpus_lib: Path, name: str) -> None:
     assert sorted(p.name for p in corpus_lib.iterdir()) == sorted(f"{m}.py" for m in CORPUS_MODULES)
 
 
-def located_blocks(module_path: Path, corpus: Path) -> list[tuple[str, str, str]]:
-    """Each ``# page.md:line`` comment of a module: (comment, the chapter's line, the next line)."""
-    lines = module_path.read_text().split("\n")
-    found = []
-    for comment, following in itertools.pairwise(lines):
-        stripped = comment.strip()
-        if stripped.startswith("# chapter_") and ".md:" in stripped:
-            page_name, _, number = stripped[2:].rpartition(":")
-            chapter_line = (corpus / page_name).read_text().split("\n")[int(number) - 1]
-            chapter_line = re.sub(r"[ \t]*#[ \t]*@save[ \t]*$", "", chapter_line)  # the library drops it
-            found.append((comment, chapter_line.rstrip(), following.rstrip()))
-    return found
+@pytest.fixture(scope="module")
+def corpus_book(corpus: Path) -> Book:
+    return load_book(load_config(corpus))
 
 
 @pytest.mark.parametrize("name", CORPUS_MODULES)
-def test_every_d2l_en_block_points_at_its_first_line(corpus_lib: Path, corpus: Path, name: str) -> None:
-    blocks = located_blocks(corpus_lib / f"{name}.py", corpus)
-    assert len(blocks) > 100
-    wrong = [
-        (comment, chapter_line)
-        for comment, chapter_line, following in blocks
-        # a top-level block starts with the chapter's line; a merged method with its add_to_class
-        if (chapter_line != following if not comment.startswith(" ") else "add_to_class" not in chapter_line)
+def test_every_d2l_en_block_points_at_its_cell_and_every_line_at_its_chapter_line(
+    corpus_book: Book, corpus: Path, name: str
+) -> None:
+    """Each block's ``# page.md, cell N`` names the cell its code comes from, and every line of
+    the module that came from a chapter knows that chapter's line."""
+    fw = next(f for f in corpus_book.config.frameworks if f.module == name)
+    module = build_module(corpus_book, fw, Diagnostics())
+    lines = module.text.split("\n")
+    chapters: dict[str, list[str]] = {}
+    blocks = wrong = 0
+    for number, text in enumerate(lines, start=1):
+        origin = module.origin(number)
+        match = re.fullmatch(r"\s*# (chapter_\S+\.md), cell (\d+)", text)
+        if match:  # the cell named holds the block's first line
+            blocks += 1
+            page_name, cell_number = match.group(1), int(match.group(2))
+            doc = next(d for d in corpus_book.pages if d.name == page_name.removesuffix(".md"))
+            following = module.origin(number + 1)
+            assert following is not None
+            cell = doc.cells[cell_number - 1]
+            wrong += not (
+                cell.fence_line < following[1] <= cell.fence_line + len(cell.source.split("\n")) + 3
+            )
+        if origin is None:
+            continue
+        path, line = origin
+        source = chapters.setdefault(path, (corpus / path).read_text().split("\n"))
+        chapter_line = re.sub(r"[ \t]*#[ \t]*@save[ \t]*$", "", source[line - 1]).strip()
+        if text.startswith(("import ", "from ")):  # one name of an import line: that name is there
+            wrong += text.split()[-1] not in chapter_line
+            continue
+        # a line is the chapter's; or a docstring's, cut or added to by the "Defined in" note
+        wrong += bool(text.strip()) and not chapter_line.startswith(text.strip()) and "Defined in" not in text
+    assert blocks > 100
+    assert wrong == 0
+
+
+# -- 12. the library checks itself -------------------------------------------------------------
+
+
+def test_a_name_no_saved_line_defines_is_reported_at_its_chapter_line(
+    book: MakeBook, capsys: Capture
+) -> None:
+    """The import ran in the notebook, so the page works; every other page that calls the
+    function would fail. pyflakes finds it; the warning points at the chapter, not the module."""
+    root = book(
+        {
+            "index.md": toc("ops"),
+            "ops.md": page(
+                "# Ops",
+                "Some prose above the code.",
+                cell(
+                    "import tensorflow as tf",
+                    "",
+                    "def ones(n):  #@save",
+                    "    return tf.ones(n)",
+                    tab="tensorflow",
+                ),
+                cell("def twice(n):  #@save", "    return 2 * n", tab="tensorflow"),
+            ),
+        },
+        frameworks=("tensorflow",),
+    )
+    code, _, err = lib(root, capsys)
+    assert code == 0  # a warning: the library is still written
+    where = line_of(root / "ops.md", "return tf.ones(n)")
+    assert warnings(err) == [
+        f"ops.md:{where}: warning: 'tf' is not defined in the TensorFlow library (d2l/tensorflow.py:9): "
+        "a saved block uses it, but no #@save line defines or imports it [polybook.library-undefined]"
     ]
-    assert wrong == []
+    assert module(root, "tensorflow").split("\n")[8] == "    return tf.ones(n)"
+    # saving the import clears it
+    (root / "ops.md").write_text((root / "ops.md").read_text().replace("as tf\n", "as tf  #@save\n"))
+    code, _, err = lib(root, capsys)
+    assert (code, err) == (0, "")
+
+
+def test_the_library_does_not_change_when_prose_above_a_block_moves(book: MakeBook, capsys: Capture) -> None:
+    root = book(ORDER_PAGES, frameworks=("pytorch", "mxnet"))
+    assert lib(root, capsys)[0] == 0
+    before = {p.name: p.read_bytes() for p in (root / "d2l").glob("*.py")}
+    for name in ("a.md", "b.md"):
+        path = root / name
+        path.write_text(path.read_text().replace("\n\n", "\n\nA new paragraph\nof two lines.\n\n", 1))
+    assert line_of(root / "b.md", "ONE = 1") == 12  # three lines lower than before
+    code, out, _ = lib(root, capsys)
+    assert code == 0 and "written" not in out
+    assert {p.name: p.read_bytes() for p in (root / "d2l").glob("*.py")} == before
+    assert lib(root, capsys, "--check")[0] == 0

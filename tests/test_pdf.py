@@ -1,4 +1,5 @@
-"""PDFs through XeLaTeX: English and Korean, a framework on request, readable LaTeX errors.
+"""PDFs through XeLaTeX: in every language, as readers get them; a framework on request, readable
+LaTeX errors.
 
 Needs Debian's TeX Live, Noto CJK fonts and poppler-utils, which `make test` installs.
 """
@@ -41,7 +42,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = build_pdf(root, "--lang", "all", execute=True)
     assert done.returncode == 0, done.stdout + done.stderr
     # a remote image is a warning at the chapter's line, and a placeholder in the PDF
-    assert "pages/remote.md:6: WARNING: https://example.org/picture.png: a remote image" in done.stderr
+    assert "pages/remote.md:7: WARNING: https://example.org/picture.png: a remote image" in done.stderr
     assert "does not exist" not in done.stderr  # the plot is not taken for a missing image
     assert "Babel" not in done.stderr  # polyglossia sets Korean up; Babel's complaint is moot
     # the paper shows the default framework: the other one is not executed for it
@@ -102,10 +103,14 @@ def test_a_rendered_page_is_not_blank(book: Path, tmp_path: Path) -> None:
 def test_a_framework_on_request(tmp_path: Path) -> None:
     root = tmp_path / "book"
     shutil.copytree(FIXTURES / "pdfbook", root)
+    page = root / "pages" / "model.md"  # an index entry, as d2l-en's API page makes: xindy runs
+    page.write_text(page.read_text() + "\n```eval_rst\n.. index:: mediocrity; regression towards\n```\n")
     done = build_pdf(root, "--lang", "en", "--framework", "tensorflow")
     assert done.returncode == 0, done.stdout + done.stderr
     text = text_of(root / "_build" / "pdf" / "en" / "book-tensorflow.pdf")
     assert 'print("tensorflow code")' in text and "torch code" not in text
+    index = text[text.rindex("Index") :]
+    assert "mediocrity" in index and "regression towards" in index
 
 
 def test_a_latex_error_names_its_page_and_line(tmp_path: Path) -> None:
@@ -122,3 +127,61 @@ def test_a_latex_error_names_its_page_and_line(tmp_path: Path) -> None:
     assert line.startswith(f"polybook: error: pages/model.md:{broken}: LaTeX error: ")
     assert line.endswith("[polybook.latex]")
     assert "book.tex:" in line
+    # fixed, it builds: nothing of the failed run is held against the next one
+    page.write_text(page.read_text().replace("$\\frac{1}{2$", "$\\frac{1}{2}$"))
+    again = build_pdf(root, "--lang", "en")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+LANGUAGES = ("en", "ko", "zh", "ja")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_code_copies_as_typed_in_every_language(book: Path, lang: str) -> None:
+    """The code a reader copies from the PDF is the code of the page, character for character
+    (no non-breaking hyphen U+2011 for "-", whatever the language's fonts)."""
+    from polybook.project import Project
+
+    doc = Project(FIXTURES / "pdfbook").book.page("pages/model")
+    assert doc is not None
+    code = [
+        line
+        for cell in doc.cells
+        if cell.shown_for("pytorch")
+        for line in cell.code_for("pytorch").splitlines()
+    ]
+    assert any("-" in line for line in code)  # the page has hyphens and minus signs to copy
+    lines = {line.strip() for line in text_of(book / lang / "book.pdf").splitlines()}
+    missing = [line for line in code if line.strip() and line.strip() not in lines]
+    assert missing == []
+    assert "\u2011" not in text_of(book / lang / "book.pdf")
+
+
+def test_one_references_chapter(book: Path) -> None:
+    pages = text_of(book / "en" / "book.pdf").split("\f")
+    assert not any("Bibliography" in page for page in pages)
+    references = [n for n, page in enumerate(pages) if page.lstrip().lower().startswith("references")]
+    assert len(references) == 1  # the chapter, and the list in it
+    assert "Regression towards mediocrity" in pages[references[0]]
+    assert "[Galton, 1886]" in " ".join(pages)
+    # a citation in a figure's caption (d2l-en has them): in the caption and the list of figures
+    assert "A remote picture, as in [Galton, 1886]" in " ".join(" ".join(pages).split())
+
+
+def test_the_introduction_comes_before_the_contents(book: Path) -> None:
+    pages = [" ".join(page.split()) for page in text_of(book / "en" / "book.pdf").split("\f")]
+    intro = next(n for n, page in enumerate(pages) if "puts the PDF through its paces" in page)
+    contents = next(n for n, page in enumerate(pages) if page.lower().startswith("contents"))
+    assert intro < contents
+    assert "contents" not in pages[intro].lower()  # its own page, under no running head
+
+
+def test_untranslated_passages_are_marked_as_on_the_site(book: Path) -> None:
+    from polybook.i18n.locale import locale
+
+    text = " ".join(text_of(book / "ko" / "book.pdf").split())
+    notice = " ".join(locale("ko").notices["untranslated_page"].split())
+    chapters = text.split("제2장")
+    assert notice in chapters[0] and notice in chapters[1]  # once for each page that has some
+    assert chapters[0].count(notice) == 1
+    assert "Code copies as typed" in chapters[0]  # in English, marked

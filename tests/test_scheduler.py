@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
-from polybook.cache import components
-from polybook.evaluate import execute, order_jobs
-from polybook.execute import Job, Outcome
+from polybook.execution.cache import components
+from polybook.execution.executors import LocalPoolExecutor
+from polybook.execution.jobs import Job, Outcome
+from polybook.execution.plan import order_jobs
 
 
 def job(page: str, wants_gpu: bool) -> Job:
@@ -16,15 +16,12 @@ def job(page: str, wants_gpu: bool) -> Job:
     return Job(
         framework="pytorch",
         page=page,
-        notebook=Path(f"{page}.ipynb"),
-        executed=Path(f"out/{page}.ipynb"),
-        out=Path("out"),
+        notebook="{}",
         kernel="polybook-pytorch",
+        environment="env",
         timeout=10,
-        cwd=Path("."),
-        pythonpath="",
         components=comps,
-        gpu="want" if wants_gpu else None,
+        wants_gpu=wants_gpu,
     )
 
 
@@ -35,11 +32,32 @@ def fake_run(job: Job) -> Outcome:
     return Outcome(job.framework, job.page, "executed", "", gpu=job.gpu, extra={"span": (start, time.time())})
 
 
+class Recorder:
+    """The events an executor reports."""
+
+    def __init__(self) -> None:
+        self.began: list[str] = []
+        self.ended: list[tuple[str, str]] = []
+
+    def started(self, job: Job) -> None:
+        self.began.append(job.page)
+
+    def finished(self, job: Job, outcome: Outcome) -> None:
+        self.ended.append((job.page, outcome.status))
+
+
+def execute(jobs: list[Job], workers: int, gpus: int) -> list[Outcome]:
+    events = Recorder()
+    with LocalPoolExecutor(workers, gpus, runner=fake_run) as executor:
+        outcomes = executor.run(jobs, events)
+    assert sorted(events.began) == sorted(j.page for j in jobs)
+    assert sorted(events.ended) == sorted((o.page, o.status) for o in outcomes)
+    return outcomes
+
+
 def test_gpus_go_one_per_job_and_cpu_jobs_see_none() -> None:
     jobs = [job(f"g{i}", True) for i in range(4)] + [job(f"c{i}", False) for i in range(2)]
-    outcomes = execute(
-        jobs, workers=3, gpus=2, progress=lambda *a: None, on_outcome=lambda o: None, runner=fake_run
-    )
+    outcomes = execute(jobs, workers=3, gpus=2)
     by_page = {o.page: o for o in outcomes}
     assert {by_page[f"c{i}"].gpu for i in range(2)} == {None}
     assert {by_page[f"g{i}"].gpu for i in range(4)} <= {"0", "1"}
@@ -51,9 +69,7 @@ def test_gpus_go_one_per_job_and_cpu_jobs_see_none() -> None:
 
 def test_without_gpus_every_job_runs_on_the_cpu() -> None:
     jobs = [job("a", False), job("b", False)]
-    outcomes = execute(
-        jobs, workers=2, gpus=0, progress=lambda *a: None, on_outcome=lambda o: None, runner=fake_run
-    )
+    outcomes = execute(jobs, workers=2, gpus=0)
     assert sorted((o.page, o.gpu, o.status) for o in outcomes) == [
         ("a", None, "executed"),
         ("b", None, "executed"),

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polybook.errors import Diagnostics
-from polybook.parser import parse_page
-from polybook.translate import sync_text
+from polybook.i18n.sync import HEADER
+from polybook.i18n.translate import sync_text
+from polybook.source.parser import parse_page
 
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "lambda", "zeta"]
 
@@ -118,7 +119,11 @@ def test_pairs_read_like_the_source_with_list_items_and_labels() -> None:
     )
     pairs, status = sync_text(doc(source), source, None)
     slot = "\n\n<!-- polybook:untranslated -->\n"
-    assert pairs == source.replace("_model`\n", "_model`" + slot).replace("sum.\n", "sum." + slot)
+    assert pairs.startswith(HEADER + "\n")  # the file explains itself
+    expected = source.replace("_model`\n", "_model`" + slot).replace("sum.\n", "sum." + slot)
+    expected = expected.replace("matters.\n", "matters.\n\n  <!-- polybook:untranslated -->\n")
+    expected = expected.replace("everything.\n", "everything.\n\n  <!-- polybook:untranslated -->\n")
+    assert pairs == HEADER + "\n" + expected
     assert (status.missing, status.translated) == (4, 0)
     pairs = pairs.replace(
         ":label:`subsec_linear_model`" + slot, ":label:`subsec_linear_model`\n\n## 선형 모델\n"
@@ -128,7 +133,7 @@ def test_pairs_read_like_the_source_with_list_items_and_labels() -> None:
         "weighted sum.\n\n선형성 가정은 타깃을 가중합으로 나타낼 수 있다는 뜻입니다.\n",
     )
     pairs = pairs.replace(
-        "* Each weight says how much a feature matters.\n",
+        "* Each weight says how much a feature matters.\n\n  <!-- polybook:untranslated -->\n",
         "* Each weight says how much a feature matters.\n"
         "  각 가중치는 특성이 얼마나 중요한지를 나타냅니다.\n",
     )
@@ -190,7 +195,7 @@ def test_a_translation_equal_to_its_source_is_a_translation() -> None:
 
 
 def test_the_site_sees_a_revived_orphan_as_status_does() -> None:
-    from polybook.translate import translated_blocks
+    from polybook.i18n.translated import translated_blocks
 
     source = "# Title\n\nThe first paragraph is here.\n\nThe second paragraph is there.\n"
     pairs, _ = sync_text(doc(source), source, None)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from polybook.cli import main
+from polybook.i18n.sync import HEADER
 
 SLOT = "<!-- polybook:untranslated -->"
 STALE = "<!-- polybook:stale — the source changed; it was:"
@@ -272,6 +273,7 @@ INTRO = """
     Training minimizes the squared loss.
     """
 INTRO_PAIR = f"""\
+{HEADER}
 ## Linear Regression
 :label:`sec_lr`
 
@@ -340,7 +342,7 @@ def test_init_writes_one_pair_file_per_page_with_every_block_untranslated(book, 
     assert pairs == ["ko/chapter_lr/intro.md", "ko/index.md"]
     assert (root / "translations/ko/chapter_lr/intro.md").read_text() == INTRO_PAIR
     index_pair = (root / "translations/ko/index.md").read_text()
-    assert index_pair.startswith(f"# Linear Models\n\n{SLOT}\n\n```toc\n")
+    assert index_pair.startswith(f"{HEADER}\n# Linear Models\n\n{SLOT}\n\n```toc\n")
     assert index_pair.count(SLOT) == 1  # the toc is not translated
     assert counts(status(capsys), "chapter_lr/intro") == (0, 0, 4, 0)
 
@@ -383,7 +385,9 @@ def test_sync_and_status_with_a_page_work_on_that_page_only(book, capsys) -> Non
     assert [r["page"] for r in json.loads(out)["pages"]] == ["chapter_lr/intro"]
     code, _, err = run(capsys, "sync", "ko", "chapter_lr/nowhere.md")
     assert code == 1
-    assert err.splitlines() == ["polybook: error: not a page of the book: chapter_lr/nowhere.md"]
+    assert err.splitlines() == [
+        "polybook: error: not a page of the book: chapter_lr/nowhere.md [polybook.usage]"
+    ]
 
 
 def test_sync_marks_an_edited_pair_stale_and_keeps_its_translation(book, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -482,7 +486,14 @@ def test_status_json_matches_the_edits_and_is_written_as_a_report(book, capsys) 
     assert rows["chapter_lr/intro"]["percent"] == 25.0
     for key in ("translated", "stale", "missing", "orphaned"):
         assert data["total"][key] == sum(r[key] for r in data["pages"])
-    assert data["total"] == {"translated": 1, "stale": 1, "missing": 3, "orphaned": 1, "percent": 20.0}
+    assert data["total"] == {
+        "translated": 1,
+        "stale": 1,
+        "draft": 0,
+        "missing": 3,
+        "orphaned": 1,
+        "percent": 20.0,
+    }
     assert json.loads((root / "_build/reports/translate-ko.json").read_text()) == data
     assert intro.read_text() == before  # status writes no pair file
 
@@ -492,7 +503,9 @@ def test_a_language_not_in_the_book_is_an_error(book, capsys, argv: list[str]) -
     root = lr_book(book)
     code, _, err = run(capsys, *argv)
     assert code == 1
-    assert err.splitlines() == [f"polybook: error: {argv[1]} is not a translation language of the book: ko"]
+    assert err.splitlines() == [
+        f"polybook: error: {argv[1]} is not a translation language of the book: ko [polybook.usage]"
+    ]
     assert not (root / "translations").exists()
 
 
@@ -500,7 +513,9 @@ def test_init_needs_a_language(book, capsys) -> None:  # type: ignore[no-untyped
     lr_book(book)
     code, _, err = run(capsys, "init")
     assert code == 1
-    assert err.splitlines() == ["polybook: error: translate init needs a language: one of ko"]
+    assert err.splitlines() == [
+        "polybook: error: translate init needs a language: one of ko [polybook.usage]"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+"""`python -m polybook`: the same as the `polybook` command."""
+
 import sys
 
 from .cli import main

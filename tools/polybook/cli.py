@@ -1,102 +1,210 @@
-"""The ``polybook`` command line: parses arguments, calls the stages, prints, picks exit codes.
+"""The ``polybook`` command line: parses arguments, calls the project, prints, picks exit codes.
 
-It holds no logic of its own; every stage lives in a module of its own.
+It holds no logic of its own: every stage is a method of :class:`polybook.project.Project`.
+No traceback reaches a user: polybook's errors print as one located line; Ctrl-C and SIGTERM
+stop the run with what finished kept; a closed stdout (``| head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .book import Book, display_path, load_book
-from .config import BookConfig, load_config
-from .errors import Diagnostic, Diagnostics, Kind, PolybookError, Severity, SourceErrors
-from .frameworks import Framework
-from .fsutil import write_json, write_text
+from .errors import Diagnostics, Kind, PolybookError, Severity, SourceErrors, UsageError
+from .outdir import Holder
+from .project import Project
+from .source.book import display_path
 
 if TYPE_CHECKING:
-    from .document import Document
-    from .execute import Outcome
-    from .translate import PageResult, Status
+    from .execution.plan import Plan
+    from .i18n.translate import PageResult
+    from .source.document import Document
+    from .source.frameworks import Framework
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+TRANSLATE_ACTIONS = ["init", "sync", "status", "check", "import", "export", "suggest"]
+WARNINGS_PER_KIND = 8
 
 
 def _common(
     parser: argparse.ArgumentParser, out_help: str = "where generated files go (default: SOURCE/_build)"
 ) -> None:
-    parser.add_argument("--source", default=".", help="the book's root folder (default: .)")
-    parser.add_argument("--out", default=None, help=out_help)
+    _source(parser)
+    parser.add_argument("--out", default=None, metavar="DIR", help=out_help)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every warning")
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when another polybook run is using the output folder, fail at once instead of waiting",
+    )
+
+
+def _source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        default=None,
+        metavar="DIR",
+        help="the book's root folder, holding conf.py or config.ini "
+        "(default: the nearest such folder from here upwards)",
+    )
 
 
 def _jobs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="parallel workers (default: the CPUs)",
+    )
+
+
+def _execution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the notebooks on a Dask cluster: tcp://HOST:PORT, or local:N worker processes",
+    )
+    parser.add_argument(
+        "--cache",
+        default=None,
+        metavar="URL",
+        help="a shared execution cache (file:///srv/cache, s3://bucket/prefix); "
+        "default: $POLYBOOK_CACHE, else conf.py's polybook_cache",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="polybook", description="Build a multi-framework, multilingual book."
     )
-    parser.add_argument("--version", action="version", version=f"polybook {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"polybook {__version__}", help="print the version"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="`polybook COMMAND --help` says more"
+    )
 
     build = sub.add_parser("build", help="build notebooks, html, pdf or all")
-    build.add_argument("target", choices=["notebooks", "html", "pdf", "all"])
-    build.add_argument("--lang", default=None, help="languages: en,ko or all")
-    build.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
+    build.add_argument(
+        "target",
+        choices=["notebooks", "html", "pdf", "all"],
+        help="notebooks (no execution), html (the site), pdf, or all of them",
+    )
+    build.add_argument("--lang", default=None, metavar="LANGS", help="languages: en,ko or all (default: all)")
+    build.add_argument(
+        "--framework", default="all", metavar="FRAMEWORKS", help="frameworks: pytorch,mxnet or all (default)"
+    )
     build.add_argument("--no-exec", action="store_true", help="do not execute notebooks")
     _jobs(build)
+    _execution(build)
     _common(build)
 
     evaluate = sub.add_parser("eval", help="execute the notebooks (cached)")
-    evaluate.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
     evaluate.add_argument(
-        "--explain", action="store_true", help="say for each notebook whether it runs and why; run nothing"
+        "pages", nargs="*", metavar="PAGE_GLOB", help="only these pages, e.g. 'chapter_preliminaries/*'"
+    )
+    evaluate.add_argument(
+        "--framework", default="all", metavar="FRAMEWORKS", help="frameworks: pytorch,mxnet or all (default)"
+    )
+    evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="say for each notebook whether it would run and why; run nothing, write nothing",
     )
     evaluate.add_argument(
         "--force", default=None, metavar="GLOB", help="run these pages again, e.g. 'chapter_x/*'"
     )
     _jobs(evaluate)
+    _execution(evaluate)
     _common(evaluate)
 
     env = sub.add_parser("env", help="create the frameworks' environments and register their kernels")
-    env.add_argument("--framework", default="all", help="frameworks: pytorch,mxnet or all")
-    env.add_argument("--source", default=".", help="the book's root folder (default: .)")
+    env.add_argument(
+        "--framework", default="all", metavar="FRAMEWORKS", help="frameworks: pytorch,mxnet or all (default)"
+    )
+    _source(env)
 
     doctor = sub.add_parser("doctor", help="show each framework's environment, kernel, versions and the GPUs")
-    doctor.add_argument("--source", default=".", help="the book's root folder (default: .)")
+    _source(doctor)
 
     lib = sub.add_parser("lib", help="extract #@save blocks into the d2l package")
     lib.add_argument("--check", action="store_true", help="exit 1 if d2l/ is out of date")
     _jobs(lib)
     _common(lib, "write OUT/lib/<module>.py instead of SOURCE/d2l/<module>.py")
 
-    translate = sub.add_parser("translate", help="translation pairs: init, sync, status, check, import")
-    translate.add_argument("action", choices=["init", "sync", "status", "check", "import"])
+    translate = sub.add_parser(
+        "translate",
+        help="translation pairs: init, sync, status, check, import, export, suggest",
+        description="Translation pairs: translations/<lang>/<page>.md beside the chapters.",
+    )
+    translate.add_argument(
+        "action",
+        nargs="?",
+        choices=TRANSLATE_ACTIONS,
+        help="init: write new pair files; sync: follow the chapters; status: how much is translated; "
+        "check: lint the pairs; import: from a d2lbook translation, pair files or an export; "
+        "export: PO or XLIFF files; suggest: drafts from memory (without one: this help)",
+    )
     translate.add_argument("lang", nargs="?", help="a language of the book (status, check: all if omitted)")
     translate.add_argument("paths", nargs="*", help="only these chapter files or pages (default: all)")
-    translate.add_argument("--format", choices=["table", "json"], default="table")
-    translate.add_argument("--from", dest="from_dir", default=None)
-    _common(translate)
+    formats = ["table", "json", "po", "xliff"]
+    translate.add_argument("--format", choices=formats, help="status: table or json; export: po or xliff")
+    translate.add_argument("--list", action="store_true", help="status: name each unit left to do, path:line")
+    translate.add_argument(
+        "--from", dest="from_dir", metavar="DIR", help="import: d2lbook translation, pair files, export"
+    )
+    translate.add_argument("--mt", help="suggest: a machine translator, argos or module:Class")
+    translate.add_argument(
+        "--threshold", type=float, help="suggest: how alike a remembered block must be, 0-1"
+    )
+    translate.add_argument(
+        "--add-language", action="store_true", help="import: add LANG to the configuration"
+    )
+    _common(translate, "export: the folder to write; otherwise where reports go (default: SOURCE/_build)")
+    translate.set_defaults(parser=translate)
+    parser.translate = translate  # type: ignore[attr-defined]
 
-    sub.add_parser("serve", help="live preview")
+    new = sub.add_parser("new", help="start a book: a folder that builds with `make html` right away")
+    new.add_argument("dir", help="the new book's folder (it must not exist, or be empty)")
+    new.add_argument("--title", default=None, help="the book's title (default: from the folder's name)")
+
+    serve = sub.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
+    serve.add_argument("--port", type=int, default=8000, help="port to serve on (0: any free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    serve.add_argument(
+        "--lang", default=None, metavar="LANGS", help="languages to preview: en,ko or all (default: all)"
+    )
+    serve.add_argument(
+        "--framework", default="all", metavar="FRAMEWORKS", help="frameworks: pytorch,mxnet or all (default)"
+    )
+    serve.add_argument("--no-exec", action="store_true", help="do not execute notebooks")
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    _jobs(serve)
+    _common(serve)
     return parser
 
 
-def _out(config: BookConfig, out: str | None) -> Path:
-    return Path(out).resolve() if out else config.root / "_build"
+def say(text: str = "") -> None:
+    print(text, flush=True)
 
 
-WARNINGS_PER_KIND = 8
+def warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def report(diags: Diagnostics, *, verbose: bool = False, saved_to: Path | None = None) -> None:
@@ -112,228 +220,252 @@ def report(diags: Diagnostics, *, verbose: bool = False, saved_to: Path | None =
             hidden[code] += 1
             continue
         shown[code] += 1
-        print(diag.format(), file=sys.stderr)
+        warn(diag.format())
     where = f"all in {saved_to}; " if saved_to else ""
     for code, count in sorted(hidden.items()):
-        print(
-            f"polybook: … {count} more [polybook.{code}] warning(s) ({where}--verbose shows them)",
-            file=sys.stderr,
-        )
+        warn(f"polybook: … {count} more [polybook.{code}] warning(s) ({where}--verbose shows them)")
     errors, warnings = len(diags.errors), len(diags.warnings)
     if errors or warnings:
-        print(f"polybook: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        warn(f"polybook: {errors} error(s), {warnings} warning(s)")
 
 
-def _diagnostic_record(diag: Diagnostic) -> dict[str, object]:
-    return {
-        "path": diag.position.path,
-        "line": diag.position.line,
-        "kind": diag.kind.code,
-        "severity": diag.severity.value,
-        "message": diag.message,
-    }
+def _book_root(args: argparse.Namespace) -> Path:
+    """``--source``, or the nearest folder from here upwards that holds a book."""
+    from .source.config import find_root
+
+    return Path(args.source) if args.source is not None else find_root(Path.cwd())
 
 
-def _load(args: argparse.Namespace, *, warnings: bool = True) -> tuple[BookConfig, Book]:
-    """The book, parsed and checked. Its errors stop the command; its warnings are printed
-    unless ``warnings`` is False (for commands they do not concern, such as ``lib``)."""
-    config = load_config(args.source)
-    cache = _out(config, args.out) / "cache" / "parse" if args.command in ("build", "eval") else None
-    book = load_book(config, jobs=getattr(args, "jobs", 1), cache=cache)
-    diags = book.diagnostics
+def _project(args: argparse.Namespace, *, write: bool = True) -> Project:
+    return Project(
+        _book_root(args),
+        getattr(args, "out", None),
+        jobs=getattr(args, "jobs", 1),
+        cache=getattr(args, "cache", None),
+        write=write,
+    )
+
+
+def _waiting(holder: Holder | None) -> None:
+    who = str(holder) if holder else "another polybook run"
+    warn(f"polybook: waiting for {who} to finish with this output folder (--no-wait gives up instead)")
+
+
+@contextlib.contextmanager
+def _claimed(project: Project, args: argparse.Namespace) -> Iterator[Project]:
+    """The output folder held for this run; the command as the user typed it names the holder."""
+    with project.claim(args.invocation, wait=not args.no_wait, on_wait=_waiting):
+        yield project
+
+
+def _checked_book(project: Project, args: argparse.Namespace, *, warnings: bool = True) -> None:
+    """Parse the book; print its diagnostics; stop on its errors. Warnings are left out for
+    commands they do not concern (``lib``, ``translate``)."""
+    diags = project.book.diagnostics
     if not warnings:
         diags = Diagnostics(diags.errors)
     if diags.errors:
         report(diags, verbose=args.verbose)
         raise SourceErrors(diags.errors)
-    saved_to = None
-    if getattr(args, "command", "") == "build":
-        saved_to = _out(config, args.out) / "reports" / "diagnostics.json"
-        write_json(saved_to, [_diagnostic_record(d) for d in diags.sorted()])
+    saved_to = project.write_diagnostics(diags) if args.command == "build" else None
     report(diags, verbose=args.verbose, saved_to=saved_to)
-    return config, book
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_notebooks
-
     start = time.perf_counter()
-    config, book = _load(args)
-    frameworks = config.select_frameworks(args.framework)
-    out = _out(config, args.out)
-    result = build_notebooks(book, frameworks, out)
-    per_fw = ", ".join(f"{fw} {n}" for fw, n in result.notebooks.items())
-    missing = sum(s["missing"] for s in result.coverage["summary"].values())
-    print(
-        f"polybook: {len(book.pages)} pages -> notebooks ({per_fw}); "
-        f"{result.written} written, {result.unchanged} unchanged, {result.removed} stale removed; "
-        f"{missing} page x framework without code (reports/coverage.json) "
-        f"in {time.perf_counter() - start:.2f} s -> {out / 'notebooks'}"
-    )
+    project = _project(args)
+    frameworks = project.frameworks(args.framework)
+    langs = project.languages(args.lang)  # checked for every target, used by those that render
     if args.target == "notebooks":
-        return EXIT_OK
-    executed = _pdf_frameworks(args, config, frameworks) if args.target == "pdf" else frameworks
-    code = EXIT_OK if args.no_exec else _evaluate(args, book, executed, out, time.time())
-    if args.target in ("html", "all"):
-        code = max(code, _render_html(args, book, frameworks, out))
-    if args.target in ("pdf", "all"):
-        code = max(code, _render_pdf(args, book, frameworks, out))
-    return code
+        langs = []
+    with _claimed(project, args):
+        _checked_book(project, args)
+        if langs:
+            untrusted = project.check_translations_publishable(langs)
+            if untrusted.errors:
+                report(untrusted, verbose=True)
+                raise SourceErrors(untrusted.errors)
+        result = project.notebooks(frameworks)
+        per_fw = ", ".join(f"{fw} {n}" for fw, n in result.notebooks.items())
+        missing = sum(s["missing"] for s in result.coverage["summary"].values())
+        say(
+            f"polybook: {len(project.book.pages)} pages -> notebooks ({per_fw}); "
+            f"{result.written} written, {result.unchanged} unchanged, {result.removed} stale removed; "
+            f"{missing} page x framework without code (reports/coverage.json) "
+            f"in {time.perf_counter() - start:.2f} s -> {project.out / 'notebooks'}"
+        )
+        if args.target == "notebooks":
+            return EXIT_OK
+        executed = project.pdf_frameworks(args.framework) if args.target == "pdf" else frameworks
+        run = not args.no_exec and project.config.execute  # d2lbook's eval_notebook = False
+        code = _evaluate(project, args, executed) if run else EXIT_OK
+        # the PDFs first: each language's site offers its PDF when there is one
+        if args.target in ("pdf", "all"):
+            code = max(code, _render_pdf(project, langs, args.framework))
+        if args.target in ("html", "all"):
+            code = max(code, _render_html(project, langs, frameworks))
+        return code
 
 
-def _pdf_frameworks(
-    args: argparse.Namespace, config: BookConfig, frameworks: tuple[Framework, ...]
-) -> tuple[Framework, ...]:
-    """One book per language in the default framework, unless --framework names others."""
-    return frameworks if args.framework not in ("all", None) else (config.frameworks[0],)
-
-
-def _render_pdf(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
-    from .pdf import build
-
-    for lang in _languages(book.config, args.lang):
-        for fw in _pdf_frameworks(args, book.config, frameworks):
+def _render_pdf(project: Project, langs: list[str], spec: str | None) -> int:
+    for lang in langs:
+        for fw in project.pdf_frameworks(spec):
             start = time.perf_counter()
-            print(f"polybook: making the {lang} PDF ({fw.display}) with XeLaTeX…", flush=True)
-            result = build(book, fw, out, lang, jobs=args.jobs)
+            say(f"polybook: making the {lang} PDF ({fw.display}) with XeLaTeX…")
+            result = project.pdf(lang, fw)
             for line in result.warnings:
-                print(line, file=sys.stderr)
-            print(f"polybook: pdf ({lang}, {fw.name}) in {time.perf_counter() - start:.1f} s -> {result.pdf}")
+                warn(line)
+            say(f"polybook: pdf ({lang}, {fw.name}) in {time.perf_counter() - start:.1f} s -> {result.pdf}")
     return EXIT_OK
 
 
-def _languages(config: BookConfig, spec: str | None) -> list[str]:
-    """Languages named by ``--lang`` (``all``, or a comma list); all of the book's by default."""
-    if not spec or spec == "all":
-        return list(config.languages)
-    chosen = [lang.strip() for lang in spec.split(",") if lang.strip()]
-    unknown = [lang for lang in chosen if lang not in config.languages]
-    if unknown:
-        raise PolybookError(
-            f"--lang {', '.join(unknown)}: the book's languages are {', '.join(config.languages)}"
-        )
-    return chosen
-
-
-def _render_html(args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path) -> int:
-    from .site import render
-
-    for lang in _languages(book.config, args.lang):
+def _render_html(project: Project, langs: list[str], frameworks: tuple[Framework, ...]) -> int:
+    code = EXIT_OK
+    for lang in langs:
         start = time.perf_counter()
-        print(f"polybook: {lang}: assembling {len(book.pages)} pages…", flush=True)
-        result = render(book, frameworks, out, lang, jobs=args.jobs)
+        say(f"polybook: {lang}: assembling {len(project.book.pages)} pages…")
+        result = project.site(lang, frameworks)
         for line in result.warnings:
-            print(line, file=sys.stderr)
+            warn(line)
+        if result.warnings and project.config.warnings_are_errors:
+            code = EXIT_ERROR
         state = "rendered" if result.sphinx_ran else "unchanged, Sphinx not needed"
         changed, warned = result.assembled_changed, len(result.warnings)
         counts = f"{result.pages} pages, {changed} changed, {warned} Sphinx warning(s)"
-        print(
+        say(
             f"polybook: html ({lang}) {state} in {time.perf_counter() - start:.1f} s: {counts} "
             f"-> {result.outdir / 'index.html'}"
         )
-    return EXIT_OK
+    return code
 
 
 def cmd_lib(args: argparse.Namespace) -> int:
-    from .library import build_library, diff_summary, library_paths
+    from .generate.library import diff_summary
 
-    config, book = _load(args, warnings=False)
-    diags = Diagnostics()
-    out = Path(args.out).resolve() if args.out else None
-    texts = {fw.name: build_library(book, fw, diags) for fw in config.frameworks}
-    report(diags, verbose=args.verbose)
-    if diags.errors:
-        raise SourceErrors(diags.errors)
-    paths = library_paths(book, out)
-    if args.check:
-        stale = [
-            diff_summary(paths[name], text)
-            for name, text in texts.items()
-            if not paths[name].is_file() or paths[name].read_text(encoding="utf-8") != text
-        ]
-        for summary in stale:
-            print(summary, file=sys.stderr)
-        if stale:
-            print("polybook lib --check: the library is out of date; run `polybook lib`", file=sys.stderr)
-            return EXIT_ERROR
-        print(f"polybook lib --check: {len(texts)} module(s) up to date")
+    project = _project(args)
+    # without --out, lib writes only the book's d2l/ and needs no hold on the output folder
+    with _claimed(project, args) if args.out else contextlib.nullcontext(project):
+        _checked_book(project, args, warnings=False)
+        result = project.library(project.out if args.out else None)
+        report(result.diagnostics, verbose=args.verbose)
+        if result.diagnostics.errors:
+            raise SourceErrors(result.diagnostics.errors)
+        if args.check:
+            stale = result.stale()
+            for name in stale:
+                warn(diff_summary(result.paths[name], result.texts[name]))
+            if stale:
+                warn("polybook lib --check: the library is out of date; run `polybook lib`")
+                return EXIT_ERROR
+            say(f"polybook lib --check: {len(result.texts)} module(s) up to date")
+            return EXIT_OK
+        for path, changed in project.write_library(result).items():
+            say(f"polybook lib: {path} {'written' if changed else 'unchanged'}")
         return EXIT_OK
-    for name, text in texts.items():
-        changed = write_text(paths[name], text)
-        print(f"polybook lib: {paths[name]} {'written' if changed else 'unchanged'}")
-    return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .build import build_notebooks
-
-    started = time.time()
-    config, book = _load(args)
-    frameworks = config.select_frameworks(args.framework)
-    out = _out(config, args.out)
-    build_notebooks(book, frameworks, out)
-    return _evaluate(args, book, frameworks, out, started)
-
-
-def _evaluate(
-    args: argparse.Namespace, book: Book, frameworks: tuple[Framework, ...], out: Path, started: float
-) -> int:
-    """Execute what changed (the notebooks are built); print the failures; pick the exit code."""
-    from . import envs
-    from .evaluate import NO_CODE, ConsoleProgress, execute, plan, write_report
-
-    gpus = envs.gpu_count()
-    # with --out, nothing is written into the source tree, not even its d2l/
-    library_root = out / "python" if args.out else None
-    force = getattr(args, "force", None)
-    todo = plan(book, frameworks, out, force=force, gpus=gpus, library_root=library_root)
-    for path in todo.library_updates:
-        print(f"polybook eval: updated the library {path}")
-    if getattr(args, "explain", False):
-        rows = [(o.framework, o.page, "cached" if o.reason == "cached" else o.reason) for o in todo.reused]
+    project = _project(args, write=not args.explain)
+    frameworks = project.frameworks(args.framework)
+    if args.explain:  # a dry run: it writes nothing, so it needs no hold on the output folder
+        _checked_book(project, args)
+        todo = project.plan(frameworks, force=args.force, only=tuple(args.pages), dry_run=True)
+        report(todo.diagnostics, verbose=args.verbose)
+        rows = [(o.framework, o.page, o.reason) for o in todo.reused]
         rows += [(j.framework, j.page, f"runs: {j.reason}") for j in todo.jobs]
         for fw, page, why in sorted(rows):
-            print(f"{fw:<11} {page:<50} {why}")
-        print(f"polybook eval --explain: {len(todo.jobs)} to run, {len(todo.reused)} reused")
+            say(f"{fw:<11} {page:<50} {why}")
+        say(f"polybook eval --explain: {len(todo.jobs)} to run, {len(todo.reused)} reused")
         return EXIT_OK
-    outcomes = list(todo.reused)
-    progress = ConsoleProgress(len(todo.jobs))
+    with _claimed(project, args):
+        _checked_book(project, args)
+        return _evaluate(project, args, frameworks)
 
-    def keep(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        write_report(out, outcomes, started)  # after every notebook: a killed run still reports
+
+def _print_library_updates(todo: Plan) -> None:
+    for path in todo.library_updates:
+        say(f"polybook eval: updated the library {path}")
+
+
+def _evaluate(project: Project, args: argparse.Namespace, frameworks: tuple[Framework, ...]) -> int:
+    """Execute what changed (the notebooks are built); print the failures; pick the exit code."""
+    from .execution.plan import NO_CODE
+    from .execution.progress import ConsoleProgress
+
+    progress: list[ConsoleProgress] = []
+
+    def on_plan(todo: Plan) -> None:
+        _print_library_updates(todo)
+        report(todo.diagnostics, verbose=args.verbose)
+        progress.append(ConsoleProgress(len(todo.jobs)))
+
+    class Events:
+        def started(self, job: object) -> None:
+            progress[0].started(job)  # type: ignore[arg-type]
+
+        def finished(self, job: object, outcome: object) -> None:
+            progress[0].finished(job, outcome)  # type: ignore[arg-type]
 
     try:
-        execute(todo.jobs, args.jobs, gpus, progress, keep)
+        result = project.evaluate(
+            frameworks,
+            Events(),
+            force=getattr(args, "force", None),
+            scheduler=getattr(args, "scheduler", None),
+            only=tuple(getattr(args, "pages", ())),
+            on_plan=on_plan,
+        )
     finally:
-        progress.close()
-    report_path = write_report(out, outcomes, started)
-    failed = [o for o in outcomes if o.status == "failed"]
-    ran = sum(o.status == "executed" for o in outcomes)
-    prose = sum(o.reason == NO_CODE for o in todo.reused)
-    print(
-        f"polybook eval: {ran} executed, {len(todo.reused) - prose} reused from the cache, "
-        f"{prose} without code, {len(failed)} failed "
-        f"in {time.time() - started:.1f} s (-j {args.jobs}, {gpus} GPU(s)) -> {report_path}"
+        if progress:
+            progress[0].close()
+    reused = result.plan.reused
+    prose = sum(o.reason == NO_CODE for o in reused)
+    shared = f" ({result.plan.shared_hits} from {project.cache_url})" if result.plan.shared_hits else ""
+    where = result.where or f"-j {project.jobs}, {result.gpus} GPU(s)"
+    say(
+        f"polybook eval: {result.count('executed')} executed, {len(reused) - prose} reused from the cache"
+        f"{shared}, {prose} without code, {len(result.failed)} failed "
+        f"in {time.time() - result.started:.1f} s ({where}) -> {result.report}"
     )
-    for o in sorted(failed, key=lambda o: (o.framework, o.page)):
+    for o in sorted(result.outcomes, key=lambda o: (o.framework, o.page)):
+        for where_cut, size in o.cut:
+            warn(
+                f"{where_cut}: {o.framework}: {size} bytes of output cut: the page's outputs passed "
+                f"polybook_max_output [polybook.{Kind.EVAL_OUTPUT_CUT.code}]"
+            )
+    if result.store_problems:
+        warn(
+            f"polybook: {len(result.store_problems)} write(s) to the shared cache {project.cache_url} "
+            f"failed (the results are kept in {project.out / 'cache'}): {result.store_problems[0]}"
+        )
+    for o in sorted(result.failed, key=lambda o: (o.framework, o.page)):
         where = o.location or o.page
         log = (
             f" (kernel log: {o.extra['kernel_log']})"
             if o.error == "the kernel died" and o.extra.get("kernel_log")
             else ""
         )
-        print(f"{where}: {o.framework}: {o.error}{log} [polybook.{Kind.EVAL_FAILED.code}]", file=sys.stderr)
-    return EXIT_ERROR if failed else EXIT_OK
+        warn(f"{where}: {o.framework}: {o.error}{log} [polybook.{Kind.EVAL_FAILED.code}]")
+        if o.raised_at:  # raised inside the library: where the saved line is, in its chapter
+            warn(
+                f"{o.raised_at}: {o.framework}: raised here, in the d2l library, called from {where} "
+                f"[polybook.{Kind.EVAL_FAILED.code}]"
+            )
+        for line in str(o.extra.get("summary", "")).splitlines():
+            warn(f"    {line}")
+        if o.extra.get("failed_notebook"):
+            warn(f"    the notebook as it ran: {display_path(Path(o.extra['failed_notebook']))}")
+    return EXIT_ERROR if result.failed else EXIT_OK
 
 
 def cmd_env(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor, wait
 
-    from . import envs
+    from .execution import envs
 
-    config = load_config(args.source)
-    chosen = config.select_frameworks(args.framework)
+    project = Project(_book_root(args))
+    config = project.config
+    chosen = project.frameworks(args.framework)
     start = time.perf_counter()
 
     def one(fw: Framework) -> str:
@@ -359,18 +491,18 @@ def cmd_env(args: argparse.Namespace) -> int:
             if pending:
                 sys.stdout.write(f"polybook env: still installing… {time.perf_counter() - start:.0f} s\n")
             sys.stdout.flush()
-    print(f"polybook env: {len(chosen)} environment(s) ready in {time.perf_counter() - start:.0f} s")
+    say(f"polybook env: {len(chosen)} environment(s) ready in {time.perf_counter() - start:.0f} s")
     return EXIT_OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from . import envs
+    from .execution import envs
 
-    config = load_config(args.source)
+    config = Project(_book_root(args)).config
     gpus = envs.gpu_count()
-    print(f"book: {config.root} ({config.config_file})")
-    print(f"environment cache: {envs.cache_root()}")
-    print(f"GPUs: {gpus or 'none (notebooks run on the CPU)'}")
+    say(f"book: {config.root} ({config.config_file})")
+    say(f"environment cache: {envs.cache_root()}")
+    say(f"GPUs: {gpus or 'none (notebooks run on the CPU)'}")
     problems = 0
     for fw in config.frameworks:
         link = envs.link_path(config, fw)
@@ -379,108 +511,189 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         version = envs.version_of(link.resolve(), fw.distribution, *fw.requirements) if ready else ""
         state = "ok" if ready and kernel else f"missing: run `make env-{fw.name}`"
         problems += state != "ok"
-        print(f"{fw.name:<11} {fw.display:<11} {version or '-':<14} kernel {fw.kernel:<20} {link} [{state}]")
+        say(f"{fw.name:<11} {fw.display:<11} {version or '-':<14} kernel {fw.kernel:<20} {link} [{state}]")
     return EXIT_ERROR if problems else EXIT_OK
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from . import translate as tr
+    if args.action is None:
+        args.parser.print_help()
+        return EXIT_USAGE
+    fmt = args.format or {"export": "po"}.get(args.action, "table")
+    needs = {
+        "export": ("out", "--out DIR (the folder for the PO or XLIFF files)"),
+        "import": ("from_dir", "--from DIR (a d2lbook translation, pair files, or an export)"),
+    }
+    if (args.action == "export") != (fmt in ("po", "xliff")):
+        raise UsageError(f"--format {fmt} does not go with translate {args.action}")
+    if args.action in needs and not getattr(args, needs[args.action][0]):
+        raise UsageError(f"translate {args.action} needs {needs[args.action][1]}")
+    # export's --out is the folder of PO or XLIFF files, not the output folder
+    project = Project(_book_root(args), args.out if args.action != "export" else None)
+    langs = project.translation_languages(args.lang, args.action)
+    if args.action == "import" and args.lang not in project.config.languages:
+        _offer_language(project, args)
+    # check and export only read the pair files; every other action writes them or a report
+    with (
+        _claimed(project, args) if args.action not in ("check", "export") else contextlib.nullcontext(project)
+    ):
+        chosen = project.pages(args.paths)
+        if args.action == "import":
+            chosen = project.import_pages(Path(args.from_dir), chosen)
+        writes = args.action in ("init", "sync", "import", "suggest")
+        _checked_translation_book(project, args, chosen if writes else [])
+        if args.action == "check":
+            diags = project.check_translations(langs, chosen)
+            report(diags, verbose=True)
+            if diags.errors:
+                return EXIT_ERROR
+            say(f"polybook translate check: {', '.join(langs)}: every pair keeps its source's marks")
+            return EXIT_OK
+        if args.action == "export":
+            return _export(project, args.lang, chosen, fmt, Path(args.out))
+        if args.action == "import":
+            return _import(project, args.lang, Path(args.from_dir), chosen, args)
+        documents: list[dict[str, object]] = []
+        code = EXIT_OK
+        for lang in langs:
+            if args.action == "suggest":
+                from .i18n.memory import load_backend
 
-    config, book = _load(args, warnings=False)
-    others = list(config.languages[1:])
-    if args.action in ("init", "sync", "import") and args.lang is None:
-        raise PolybookError(f"translate {args.action} needs a language: one of {', '.join(others)}")
-    langs = [args.lang] if args.lang else others
-    unknown = [lang for lang in langs if lang not in others]
-    if unknown:
-        raise PolybookError(
-            f"{', '.join(unknown)} is not a translation language of the book: {', '.join(others)}"
-        )
-    if args.action == "import":
-        if not args.from_dir:
-            raise PolybookError("translate import needs --from DIR (a d2lbook translation)")
-        imported = tr.import_d2lbook(book, args.lang, Path(args.from_dir))
-        print(f"polybook translate import: {imported} page(s) imported from {args.from_dir}")
-    chosen = _chosen_pages(book, args.paths)
-    diags = Diagnostics()
-    results: dict[str, list[tr.PageResult]] = {}
-    for lang in langs:
-        for doc in chosen:
-            source = doc.path.read_text(encoding="utf-8")
-            target = tr.pair_file(config.root, config.pages_root, lang, doc.path)
-            existing = target.read_text(encoding="utf-8") if target.is_file() else None
-            if args.action == "init" and existing is not None:
-                print(
-                    f"polybook translate init: {target} exists; `polybook translate sync {lang}` updates it"
+                backend = load_backend(args.mt) if args.mt else None
+                pages = project.suggest_translations(lang, chosen, backend, args.threshold)
+            else:
+                pages = project.sync_translations(
+                    lang, chosen, write=args.action != "status", create=args.action == "init"
                 )
-                continue
-            if args.action == "check":
-                if existing is not None:
-                    tr.check_file(doc, source, existing, display_path(target), diags)
-                continue
-            text, status = tr.sync_text(doc, source, existing)
-            result = tr.PageResult(doc.name, target, status, created=existing is None)
-            if args.action in ("init", "sync", "import"):
-                result.changed = write_text(target, text)
-            results.setdefault(lang, []).append(result)
-    if args.action == "check":
-        report(diags, verbose=True)
-        if diags.errors:
-            return EXIT_ERROR
-        print(f"polybook translate check: {', '.join(langs)}: every pair keeps its source's marks")
-        return EXIT_OK
-    for lang, pages in results.items():
-        _print_translation_status(
-            lang, pages, args, config, fmt=args.format if args.action == "status" else "table"
+            code = max(code, _page_diagnostics(pages, args))
+            for page in pages:
+                if page.skipped:
+                    say(
+                        f"polybook translate init: {page.path} exists; "
+                        f"`polybook translate sync {lang}` updates it"
+                    )
+            kept = [p for p in pages if not p.skipped and p.status is not None]
+            data = project.translation_report(lang, kept)
+            documents.append(data)
+            if fmt != "json":
+                _print_translation_status(args.action, kept, data, listing=args.list)
+        if fmt == "json":  # one document, whatever the number of languages
+            data = documents[0] if args.lang else {"languages": documents}
+            say(json.dumps(data, indent=2, ensure_ascii=False))
+        return code
+
+
+def _offer_language(project: Project, args: argparse.Namespace) -> None:
+    """A language the configuration lacks: written into it on request (or on a yes at a terminal)."""
+    where = Path(project.config.config_file).name
+    if not args.add_language and sys.stdin.isatty() and sys.stdout.isatty():
+        answer = input(f"{args.lang} is not among the book's languages; add it to {where}? [y/N] ")
+        args.add_language = answer.strip().lower() in ("y", "yes")
+    if args.add_language:
+        path = project.add_language(args.lang)
+        say(f"polybook translate import: added {args.lang} to the languages in {display_path(path)}")
+    else:
+        say(
+            f"polybook translate import: {args.lang} is not among the book's languages ({where}); "
+            "importing anyway (--add-language writes it there)"
+        )
+
+
+def _checked_translation_book(project: Project, args: argparse.Namespace, chosen: list[Document]) -> None:
+    """The book's errors that concern the pages a translate command touches; the others warn."""
+    diags = project.translation_diagnostics(chosen)
+    if diags.errors:
+        report(diags, verbose=args.verbose)
+        raise SourceErrors(diags.errors)
+    report(Diagnostics([d for d in diags.items if d.demoted]), verbose=args.verbose)
+
+
+def _page_diagnostics(pages: list[PageResult], args: argparse.Namespace) -> int:
+    diags = Diagnostics()
+    for page in pages:
+        diags.extend(page.diagnostics)
+    report(diags, verbose=args.verbose)
+    return EXIT_ERROR if diags.errors else EXIT_OK
+
+
+def _export(project: Project, lang: str, chosen: list[Document], fmt: str, folder: Path) -> int:
+    written = project.export_translations(lang, chosen, fmt, folder)
+    changed = sum(1 for _, c in written if c)
+    say(f"polybook translate export: {len(written)} {fmt} file(s), {changed} changed -> {folder}")
+    return EXIT_OK
+
+
+def _import(
+    project: Project, lang: str, folder: Path, chosen: list[Document], args: argparse.Namespace
+) -> int:
+    from .i18n.importer import import_table
+
+    result = project.import_translation(lang, folder, chosen)
+    report(result.diagnostics, verbose=args.verbose)
+    for line in import_table(result.reports):
+        say(line)
+    _print_changed("import", result.pages)
+    kind = f" ({result.kind})" if result.kind else ""
+    say(f"polybook translate import: {len(result.pages)} page(s) imported from {folder}{kind}")
+    project.translation_report(lang, result.pages)
+    return EXIT_ERROR if result.diagnostics.errors else EXIT_OK
+
+
+def _print_translation_status(
+    action: str, pages: list[PageResult], data: dict[str, object], *, listing: bool
+) -> None:
+    from .i18n.status import status_table
+
+    _print_changed(action, pages)
+    if listing:
+        for p in pages:
+            for todo in p.status.todo if p.status else []:
+                say(todo.format())
+    for line in status_table(data):
+        say(line)
+
+
+def _print_changed(action: str, pages: list[PageResult]) -> None:
+    for p in pages:
+        if p.changed:
+            say(
+                f"polybook translate {action}: {'created' if p.created else 'updated'} {display_path(p.path)}"
+            )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .preview.run import serve
+
+    project = _project(args)
+    frameworks = project.frameworks(args.framework)
+    langs = project.languages(args.lang)
+    with _claimed(project, args):
+        serve(
+            project,
+            langs,
+            frameworks,
+            host=args.host,
+            port=args.port,
+            execute=not args.no_exec and project.config.execute,
+            open_browser=args.open,
+            say=say,
         )
     return EXIT_OK
 
 
-def _chosen_pages(book: Book, paths: list[str]) -> list[Document]:
-    """The pages named on the command line (chapter files or page names), or every page."""
-    if not paths:
-        return list(book.pages)
-    by_key = {key: doc for doc in book.pages for key in (doc.name, str(doc.path.resolve()))}
-    unknown = [p for p in paths if p not in by_key and str(Path(p).resolve()) not in by_key]
-    if unknown:
-        raise PolybookError(f"not a page of the book: {', '.join(unknown)}")
-    return [by_key.get(p) or by_key[str(Path(p).resolve())] for p in paths]
+def cmd_new(args: argparse.Namespace) -> int:
+    from .new import create
 
-
-def _print_translation_status(
-    lang: str, pages: list[PageResult], args: argparse.Namespace, config: BookConfig, fmt: str
-) -> None:
-    from .translate import total_status
-
-    def record(status: Status) -> dict[str, Any]:
-        counts = ("translated", "stale", "missing", "orphaned", "percent")
-        return {key: getattr(status, key) for key in counts}
-
-    rows = [{"page": p.page, **record(p.status)} for p in pages]
-    total = record(total_status(lang, [p.status for p in pages]))
-    data = {"language": lang, "pages": rows, "total": total}
-    write_json(_out(config, getattr(args, "out", None)) / "reports" / f"translate-{lang}.json", data)
-    if fmt == "json":
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    if args.action != "status":
-        changed = [p for p in pages if p.changed]
-        for p in changed:
-            verb = "created" if p.created else "updated"
-            print(f"polybook translate {args.action}: {verb} {display_path(p.path)}")
-    print(f"{'page':<55} {'done':>5} {'stale':>5} {'todo':>5} {'orph':>5} {'%':>6}")
-    for r in rows:
-        counts = f"{r['translated']:>5} {r['stale']:>5} {r['missing']:>5} {r['orphaned']:>5}"
-        print(f"{r['page']:<55} {counts} {r['percent']:>6}")
-    print(
-        f"{lang + ' total':<55} {total['translated']:>5} {total['stale']:>5} {total['missing']:>5} "
-        f"{total['orphaned']:>5} {total['percent']:>6}"
-    )
-
-
-def cmd_pending(args: argparse.Namespace) -> int:
-    print(f"polybook {args.command}: not available yet in this version", file=sys.stderr)
-    return EXIT_USAGE
+    starter = create(Path(args.dir), args.title)
+    # the book's library, so that `make test`'s `lib --check` holds; nothing else is written yet
+    project = Project(starter.root, write=False)
+    for path, _ in project.write_library(project.library()).items():
+        starter.files.append(path)
+    say(f"polybook new: {len(starter.files)} files written into {starter.root}")
+    uses = f"{starter.polybook}" + (f" (from {starter.source})" if starter.source else "")
+    say(f"polybook new: its Makefile uses {uses}")
+    say(f"polybook new: next, `cd {display_path(starter.root)} && make html`")
+    return EXIT_OK
 
 
 COMMANDS = {
@@ -490,22 +703,54 @@ COMMANDS = {
     "doctor": cmd_doctor,
     "lib": cmd_lib,
     "translate": cmd_translate,
-    "serve": cmd_pending,
+    "new": cmd_new,
+    "serve": cmd_serve,
 }
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line as a namespace. ``translate``'s options may come before or after its
+    positional arguments (argparse mixes them only for a parser without subcommands)."""
+    parser = make_parser()
+    if argv and argv[0] == "translate":
+        translate: argparse.ArgumentParser = parser.translate  # type: ignore[attr-defined]
+        args = translate.parse_intermixed_args(argv[1:], argparse.Namespace(command="translate"))
+        return args
+    return parser.parse_args(argv)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops a run as Ctrl-C does: what finished is kept, what ran is recorded."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    args.invocation = " ".join(["polybook", *argv])
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return COMMANDS[args.command](args)
     except SourceErrors as exc:
-        print(f"polybook: {exc}", file=sys.stderr)
+        warn(f"polybook: {exc}")
         return exc.exit_code
     except PolybookError as exc:
-        print(f"polybook: error: {exc}", file=sys.stderr)
+        warn(f"polybook: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        warn("polybook: interrupted; what finished is kept")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`polybook … | head`): say nothing more, and let Python's exit
+        # flush find a descriptor that accepts it instead of raising a second time
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class Severity(enum.Enum):
@@ -57,6 +58,11 @@ class Kind(enum.Enum):
         Severity.WARNING,
         "a name is saved twice in one framework's library; the later one wins",
     )
+    LIBRARY_UNDEFINED = (
+        "library-undefined",
+        Severity.WARNING,
+        "a saved block uses a name the generated library never defines (an import without `#@save`?)",
+    )
     LABEL_DUPLICATE = ("label-duplicate", Severity.ERROR, "a label is defined twice in the book")
     REF_UNKNOWN = (
         "ref-unknown",
@@ -74,8 +80,44 @@ class Kind(enum.Enum):
         Severity.ERROR,
         "an image path points outside the book's folder",
     )
+    FILE_MISSING = (
+        "file-missing",
+        Severity.WARNING,
+        "a file an `eval_rst` directive reads (`raw :file:`, `include`) does not exist; it is left out",
+    )
+    FILE_OUTSIDE = (
+        "file-outside",
+        Severity.ERROR,
+        "a file an `eval_rst` directive reads is outside the book's folder",
+    )
     TOC_MISSING = ("toc-missing", Severity.ERROR, "a ```` ```toc ```` entry names no page")
     CONFIG = ("config", Severity.ERROR, "a configuration value is invalid")
+    CONFIG_IGNORED = (
+        "config-ignored",
+        Severity.WARNING,
+        "a d2lbook `config.ini` key that polybook does not use (the message says why) or does not know",
+    )
+    RESOURCE_MISSING = (
+        "resource-missing",
+        Severity.WARNING,
+        "a file the configuration names (a resource, logo, favicon, stylesheet, script) does not exist",
+    )
+    ENCODING = ("encoding", Severity.ERROR, "a page, pair file or configuration is not UTF-8")
+    OUTPUT = (
+        "output",
+        Severity.ERROR,
+        "the output folder cannot be used: not writable, the book's own folder, or another book's",
+    )
+    USAGE = (
+        "usage",
+        Severity.ERROR,
+        "a command-line argument names no language, framework or page of the book",
+    )
+    LOCALE_MISSING = (
+        "locale-missing",
+        Severity.WARNING,
+        "a language has no locale file: the words polybook adds to its pages are English",
+    )
     TRANSLATION_ROLE = (
         "translation-role",
         Severity.ERROR,
@@ -104,11 +146,65 @@ class Kind(enum.Enum):
         "a translated heading lost the space after `#`",
     )
     TRANSLATION_EXTRA = ("translation-extra", Severity.ERROR, "a translation adds a mark the source lacks")
-    TRANSLATION_HTML = ("translation-html", Severity.ERROR, "a translation adds raw HTML the source lacks")
+    TRANSLATION_HTML = (
+        "translation-html",
+        Severity.ERROR,
+        "a translation adds raw HTML the source lacks (a `<script>`, an `onerror` attribute…)",
+    )
+    TRANSLATION_FILE = (
+        "translation-file",
+        Severity.ERROR,
+        "a translation reads a file: `literalinclude`, `include`, `raw` with `:file:`/`:url:`, `download`",
+    )
+    TRANSLATION_PATH = (
+        "translation-path",
+        Severity.ERROR,
+        "a translation points at a path outside the book (an image, a link)",
+    )
+    TRANSLATION_EMPHASIS = (
+        "translation-emphasis",
+        Severity.ERROR,
+        "a `*` in a translation opens or closes no emphasis",
+    )
+    TRANSLATION_UNCLOSED = (
+        "translation-unclosed",
+        Severity.ERROR,
+        "a translation opens a fence, an equation or a directive it never closes",
+    )
+    TRANSLATION_UNPAIRED = (
+        "translation-unpaired",
+        Severity.WARNING,
+        "a block pairs with no source block (or a source block with no translation) on import or sync",
+    )
+    TRANSLATION_LOSS = (
+        "translation-loss",
+        Severity.ERROR,
+        "rewriting a pair file would lose a translator's words: nothing was written",
+    )
+    GLOSSARY = (
+        "glossary",
+        Severity.ERROR,
+        "a line of a `glossary.tsv` is not `term<TAB>translation[<TAB>notes]`",
+    )
+    TRANSLATION_GLOSSARY = (
+        "translation-glossary",
+        Severity.WARNING,
+        "a translation does not use the glossary's translation of a term its source has",
+    )
     EVAL_FAILED = (
         "eval-failed",
         Severity.ERROR,
-        "a notebook failed to execute: an exception, a timeout or a dead kernel, at its cell",
+        "a notebook failed to execute: an exception, a timeout, a dead kernel or its memory cap, at its cell",
+    )
+    EVAL_OUTPUT_CUT = (
+        "eval-output-cut",
+        Severity.WARNING,
+        "a notebook's outputs passed `polybook_max_output`: the rest is cut, with a note on the page",
+    )
+    EVAL_GPU_UNDECLARED = (
+        "eval-gpu-undeclared",
+        Severity.WARNING,
+        "a page's code looks like it wants a GPU but declares no `#@gpu`: it runs on the CPU",
     )
 
     def __init__(self, code: str, severity: Severity, description: str) -> None:
@@ -119,13 +215,13 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True, order=True)
 class Position:
-    """A place in a source file; ``line`` is 1-based."""
+    """A place in a source file; ``line`` is 1-based (0: the file as a whole)."""
 
     path: str
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True)
@@ -133,10 +229,20 @@ class Diagnostic:
     kind: Kind
     message: str
     position: Position
+    demoted: bool = False
+    """An error of its kind that this command reports as a warning (it does not concern it)."""
 
     @property
     def severity(self) -> Severity:
-        return self.kind.severity
+        return Severity.WARNING if self.demoted else self.kind.severity
+
+    def relocated(self, path: str) -> Diagnostic:
+        """The same diagnostic, with its file shown as ``path``."""
+        return Diagnostic(self.kind, self.message, Position(path, self.position.line), self.demoted)
+
+    def as_warning(self) -> Diagnostic:
+        """The same diagnostic, reported as a warning."""
+        return Diagnostic(self.kind, self.message, self.position, True)
 
     def format(self) -> str:
         prefix = "" if self.severity is Severity.ERROR else "warning: "
@@ -182,18 +288,64 @@ class PolybookError(Exception):
     exit_code = 1
 
 
-class ConfigError(PolybookError):
-    """A configuration value is missing or invalid."""
+class LocatedError(PolybookError):
+    """An error about one file (and line): shown as ``path[:line]: message [polybook.<kind>]``."""
 
-    def __init__(self, message: str, *, key: str = "", path: str = "") -> None:
-        super().__init__(message, key, path)
+    kind = Kind.CONFIG
+
+    def __init__(self, message: str, *, path: str = "", line: int = 0) -> None:
+        super().__init__(message, path, line)
         self.message = message
-        self.key = key
         self.path = path
+        self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across process pools, keywords included
+        return (_rebuild, (type(self), self.__dict__))
 
     def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{where}{self.message} [polybook.config]"
+        where = str(Position(self.path, self.line)) + ": " if self.path else ""
+        return f"{where}{self.message} [polybook.{self.kind.code}]"
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.kind, self.message, Position(self.path, self.line))
+
+
+def _rebuild(cls: type[LocatedError], state: dict[str, Any]) -> LocatedError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, *state.values())
+    return error
+
+
+class ConfigError(LocatedError):
+    """A configuration value is missing or invalid."""
+
+    def __init__(self, message: str, *, key: str = "", path: str = "", line: int = 0) -> None:
+        super().__init__(message, path=path, line=line)
+        self.key = key
+
+
+class EncodingError(LocatedError):
+    """A file a person wrote is not UTF-8."""
+
+    kind = Kind.ENCODING
+
+    def __init__(self, path: str, byte: int, line: int) -> None:
+        super().__init__(f"not UTF-8 at byte {byte} (line {line})", path=path)
+        self.byte = byte
+        self.at_line = line
+
+
+class OutputError(LocatedError):
+    """The output folder cannot be used."""
+
+    kind = Kind.OUTPUT
+
+
+class UsageError(LocatedError):
+    """A command-line argument that does not fit the book."""
+
+    kind = Kind.USAGE
 
 
 class SourceErrors(PolybookError):

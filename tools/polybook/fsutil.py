@@ -1,37 +1,91 @@
-"""Files written atomically: a reader sees the old content or the new, never half of one."""
+"""Files: written atomically with the usual permissions, and read as UTF-8 with a located error.
+
+A reader sees a file's old content or its new content, never half of one: every write goes to a
+temporary file in the same folder and is renamed over the target. The temporary file is made
+with the mode a plain ``open()`` would give (``0666`` less the umask), not ``mkstemp``'s 0600,
+so a site, a PDF or the library written by polybook is readable by others as usual.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
+from .errors import EncodingError
 
-def write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+BOM = "\ufeff"
 
-    :returns: False when the file already held exactly ``text`` (it is then left untouched, so
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux keeps it in /proc); a umask query
+    by setting it would race with threads creating files at that moment."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    :returns: False when the file already held exactly ``data`` (it is then left untouched, so
         its modification time keeps telling when its content last changed).
     """
-    data = text.encode("utf-8")
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
 
+def write_text(path: Path, text: str) -> bool:
+    """:func:`write_bytes` of ``text`` in UTF-8."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
 def write_json(path: Path, data: Any) -> bool:
     return write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def copy_file(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` atomically (the copy is whole or absent)."""
+    return write_bytes(target, source.read_bytes())
+
+
+def decode(data: bytes, path: Path | str) -> str:
+    """``data`` as UTF-8 text without a leading byte-order mark.
+
+    :raises EncodingError: naming the first byte that is not UTF-8, and its line.
+    """
+    try:
+        return data.decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(str(path), exc.start, line) from exc
+
+
+def read_source(path: Path) -> str:
+    """A file a person wrote (a page, a pair file, a configuration), as text.
+
+    :raises EncodingError: when it is not UTF-8.
+    """
+    return decode(path.read_bytes(), path)

@@ -1,0 +1,1 @@
+"""``polybook serve``: the site, rebuilt as the book is edited, reloaded in the browser."""

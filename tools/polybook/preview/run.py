@@ -1,0 +1,142 @@
+"""Run a preview: build, serve ``OUT/html``, watch the book, rebuild and reload on each save."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import uvicorn
+import watchfiles
+
+from ..errors import PolybookError
+from ..project import Project
+from ..source.frameworks import Framework
+from .server import Hub, make_app
+from .session import Preview, Rebuild
+
+#: Folders of a book whose changes never concern the preview.
+IGNORED = {
+    ".git",
+    ".venv",
+    "venv",
+    "envs",
+    "node_modules",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+}
+
+
+class BookFilter(watchfiles.DefaultFilter):
+    """Changes to the book's files, never to the output folder (which the preview itself writes)."""
+
+    def __init__(self, out: Path, generated: set[Path]) -> None:
+        # polybook's own atomic writes go through `.<name>.<pid>.<random>.tmp` files (fsutil)
+        patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns, r"^\..+\.tmp$")
+        super().__init__(ignore_dirs=sorted(IGNORED), ignore_entity_patterns=patterns)
+        self.out = out.resolve()
+        self.generated = {p.resolve() for p in generated}
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        resolved = Path(path).resolve()
+        return (
+            super().__call__(change, path)
+            and not resolved.is_relative_to(self.out)
+            and resolved not in self.generated  # the library polybook itself writes into the book
+        )
+
+
+def serve(
+    project: Project,
+    langs: Sequence[str],
+    frameworks: tuple[Framework, ...],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    execute: bool = True,
+    open_browser: bool = False,
+    say: Callable[[str], None] = print,
+) -> None:
+    """Serve the book until interrupted (Ctrl-C), rebuilding on every save."""
+    hub = Hub()
+    preview = Preview(project, langs, frameworks, execute=execute, send=hub.send, warn=say)
+
+    def done(record: Rebuild) -> None:
+        hub.record(asdict(record))
+        say(f"polybook serve: {record.summary()}")
+
+    say(f"polybook serve: building {project.root} ({', '.join(langs)})…")
+    try:
+        done(preview.start())
+        app = make_app(project.out / "html", hub, home=lambda: f"/{langs[0]}/index.html")
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        )
+        asyncio.run(_run(server, hub, preview, project, done, say, open_browser))
+    finally:
+        preview.close()
+
+
+async def _run(
+    server: uvicorn.Server,
+    hub: Hub,
+    preview: Preview,
+    project: Project,
+    done: Callable[[Rebuild], None],
+    say: Callable[[str], None],
+    open_browser: bool,
+) -> None:
+    hub.loop = asyncio.get_running_loop()
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.05)
+    if serving.done():
+        await serving  # it could not start (a port in use): say why
+        return
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    url = f"http://{host}:{port}/{preview.langs[0]}/index.html"
+    say(f"polybook serve: {url} (Ctrl-C stops)")
+    if open_browser:
+        webbrowser.open(url)
+    stop = asyncio.Event()
+    watching = asyncio.create_task(_watch(project, preview, hub, done, say, stop))
+    try:
+        await serving
+    finally:
+        stop.set()
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
+
+
+async def _watch(
+    project: Project,
+    preview: Preview,
+    hub: Hub,
+    done: Callable[[Rebuild], None],
+    say: Callable[[str], None],
+    stop: asyncio.Event,
+) -> None:
+    from ..generate.library import library_paths
+
+    watch_filter = BookFilter(project.out, set(library_paths(project.book, None).values()))
+    async for changes in watchfiles.awatch(
+        project.root, watch_filter=watch_filter, debounce=50, step=20, stop_event=stop, rust_timeout=500
+    ):
+        paths = {Path(path) for _, path in changes}
+        try:
+            done(await asyncio.to_thread(preview.changed, paths))
+        except PolybookError as exc:
+            hub.send({"type": "errors", "items": [{"where": "polybook", "message": str(exc)}]})
+            say(f"polybook serve: {exc}")
+        except Exception as exc:  # the preview goes on; the browser shows what broke
+            detail = traceback.format_exc()
+            hub.send(
+                {"type": "errors", "items": [{"where": "polybook", "message": repr(exc), "detail": detail}]}
+            )
+            say(f"polybook serve: rebuilding failed: {exc!r}")
