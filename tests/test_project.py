@@ -181,6 +181,36 @@ def test_two_concurrent_builds_into_one_out_both_succeed_whole(tmp_path: Path) -
     assert not (out / ".polybook-holder.json").exists()  # released
 
 
+def test_a_run_arriving_as_the_holder_takes_the_lock_still_names_it(tmp_path: Path) -> None:
+    """The holder writes its record just after taking the lock: a run that looks in between
+    waits for the record instead of naming "another polybook run"."""
+    import filelock
+
+    from polybook.outdir import HOLDER, Holder, claim
+
+    book, out = write(tmp_path / "book", BOOK), tmp_path / "out"
+    out.mkdir()
+    holder = Holder(4242, "polybook build html", "host", time.time(), str(book))
+    taken = threading.Event()
+
+    def record_then_release() -> None:
+        lock = filelock.FileLock(str(out / ".polybook.lock"))
+        lock.acquire()
+        taken.set()
+        time.sleep(0.3)
+        (out / HOLDER).write_text(json.dumps(holder.__dict__), encoding="utf-8")
+        time.sleep(0.5)
+        (out / HOLDER).unlink()
+        lock.release()
+
+    threading.Thread(target=record_then_release).start()
+    taken.wait()
+    seen: list[Holder | None] = []
+    with claim(out, book, "polybook build notebooks", on_wait=seen.append):
+        pass
+    assert seen == [holder]
+
+
 def test_a_second_book_is_refused_an_out_the_first_one_owns(tmp_path: Path) -> None:
     first = write(tmp_path / "first", BOOK)
     second = write(tmp_path / "second", BOOK)

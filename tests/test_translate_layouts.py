@@ -245,6 +245,20 @@ def test_a_heading_gone_with_its_translation_on_its_line_is_no_figures_translati
     assert text.endswith("<!-- polybook:orphaned -->\n\n<!-- polybook:unpaired -->\n\n## Training 훈련\n")
 
 
+def test_two_one_line_headings_gone_are_two_orphans_not_a_pair() -> None:
+    """Found by the property tests in CI: two headings written with their translations on their
+    lines, both deleted from the chapter. Each is an orphan of its own; neither becomes the
+    other's translation (which left the status one orphan short)."""
+    pairs = "# Chapter\n\n# 장\n\n$a = b$\n\n## Biases 편향\n\n$c = d$\n\n## Losses 손실\n"
+    chapter = "# Chapter\n\n$a = b$\n\n$c = d$\n"
+    result = sync_page(Chapter.of(chapter), pairs)
+    assert (result.status.translated, result.status.orphaned) == (1, 2)
+    assert synced(chapter, pairs).endswith(
+        "<!-- polybook:orphaned -->\n\n<!-- polybook:unpaired -->\n\n## Biases 편향\n\n"
+        "<!-- polybook:unpaired -->\n\n## Losses 손실\n"
+    )
+
+
 ORIGIN = """# Dropout
 :label:`sec_dropout`
 

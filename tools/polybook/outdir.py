@@ -17,9 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
 from .fsutil import write_json
+
+if TYPE_CHECKING:
+    import filelock
 
 LOCK = ".polybook.lock"
 HOLDER = ".polybook-holder.json"
@@ -72,6 +76,29 @@ def _holder(out: Path) -> Holder | None:
         return None
 
 
+_FREED = Holder(0, "", "", 0.0, "")
+
+
+def _holder_when_written(out: Path, lock: filelock.FileLock) -> Holder | None:
+    """The holder of a lock we just failed to take. It writes its record right after taking the
+    lock, so a run that arrives in between looks again for up to a second rather than wait for
+    "another polybook run" it cannot name. Returns ``_FREED`` (with the lock now ours) when the
+    holder finished meanwhile."""
+    import filelock
+
+    deadline = time.monotonic() + 1.0
+    while True:
+        holder = _holder(out)
+        if holder is not None or time.monotonic() > deadline:
+            return holder
+        time.sleep(0.05)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            continue
+        return _FREED
+
+
 def _claim_for(out: Path, source: Path) -> None:
     """Record ``source`` as the book of ``out``; refuse ``out`` when another book has it."""
     record = out / OWNER
@@ -113,19 +140,22 @@ def claim(
     try:
         lock.acquire(timeout=0)
     except filelock.Timeout:
-        holder = _holder(out)
-        if not wait:
+        holder = _holder_when_written(out, lock)
+        if holder is _FREED:  # the other run ended while we looked
+            holder = None
+        elif not wait:
             who = f"by {holder}" if holder else "by another polybook run"
             raise OutputError(
                 f"the output folder is in use {who}; try again when it ends, or leave out --no-wait",
                 path=str(out),
             ) from None
-        on_wait(holder)
-        lock.acquire()
+        else:
+            on_wait(holder)
+            lock.acquire()
     me = Holder(os.getpid(), command, socket.gethostname(), time.time(), str(source.resolve()))
     try:
+        write_json(out / HOLDER, asdict(me))  # first: a run waiting for us can name us at once
         _claim_for(out, source)
-        write_json(out / HOLDER, asdict(me))
         yield
     finally:
         held = _holder(out)

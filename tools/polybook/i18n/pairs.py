@@ -404,9 +404,14 @@ class _Reading:
             ]
         used = {id(p) for pair in paired for p in pair}
         rest = [p for p in parts if id(p) not in used]
+        tells = self.scripts.target != self.scripts.source
         k = 0
         while k + 1 < len(rest):  # the rest in turns: an old source, then its translation
-            if self.scripts.target_share(rest[k].text) <= self.scripts.target_share(rest[k + 1].text):
+            # where the scripts tell, a block with words of the target's script is no old source
+            # (two one-line headings, each English and its translation, are two orphans, not a pair)
+            if tells and self.scripts.written_in_target(rest[k].text):
+                k += 1
+            elif self.scripts.target_share(rest[k].text) <= self.scripts.target_share(rest[k + 1].text):
                 paired.append((rest[k], rest[k + 1]))
                 k += 2
             else:
