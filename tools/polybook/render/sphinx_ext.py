@@ -27,6 +27,7 @@ from sphinx_design.shared import create_component
 
 from .. import __version__
 from ..i18n.locale import LOCALES, available, locale
+from .lookups import looked_up_doctree, setup_lookups
 from .paper import setup_paper
 from .refs import setup_refs
 from .tabs import missing_note, setup_tabs, tab_item
@@ -434,7 +435,7 @@ class ChapterNumbers(SphinxPostTransform):
         chapter = _words(self.app).get("chapter")
         chapters = set(self.env.toctree_includes.get(self.config.root_doc, []))
         labels = self.env.domains.standard_domain.labels
-        title_ids: dict[str, list[str]] = {}  # a chapter's doctree is read once per page
+        title_ids: dict[str, list[str]] = {}
         for xref in list(self.document.findall(addnodes.pending_xref)):
             if xref.get("reftype") != "numref" or xref.get("refexplicit") or not chapter:
                 continue
@@ -452,7 +453,7 @@ class ChapterNumbers(SphinxPostTransform):
 
 def _title_ids(env: Any, docname: str) -> list[str]:
     """The ids of the page's title section (its labels')."""
-    section = next(iter(env.get_doctree(docname).findall(nodes.section)), None)
+    section = next(iter(looked_up_doctree(env, docname).findall(nodes.section)), None)
     return list(section["ids"]) if section is not None else []
 
 
@@ -498,14 +499,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_tabs(app)
     setup_refs(app)
     setup_paper(app)
+    setup_lookups(app)
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _copy_mathjax)
-    from .search import SPLITTERS
+    from .search import SPLITTERS, search_language, with_stems_kept
 
     for code in available():  # a locale file names the splitter its language's search needs
         splitter = SPLITTERS.get(locale(code).search, {}).get(code)
         if splitter is not None:
             app.add_search_language(splitter)
+    indexing = search_language(app.config.language or "en")
+    if indexing is not None:
+        app.add_search_language(with_stems_kept(indexing))
     # The doctrees Sphinx keeps were made by this extension's transforms: a change to them must
     # make Sphinx read every page again, which a new env_version does.
     digest = hashlib.sha256()
