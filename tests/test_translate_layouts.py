@@ -113,6 +113,36 @@ def test_prose_tabs_with_all_their_english_first_pair_tab_by_tab() -> None:
     assert found["TensorFlow traces a function into a graph."].startswith("TensorFlow는")
 
 
+def test_a_deleted_tab_set_after_english_first_tabs_is_no_translation_of_them() -> None:
+    """Found by the property tests: a tab set written English first, then a second tab set in
+    polybook's layout, deleted from the chapter. Its English, nearly the first set's words, is
+    a source gone since, not a translation that repeats the first set's English."""
+    chapter = (
+        "# Frameworks\n\n:begin_tab:`pytorch`\nPyTorch runs the model of each layer eagerly.\n:end_tab:\n\n"
+        ":begin_tab:`tensorflow`\nTensorFlow traces the model of each layer.\n:end_tab:\n"
+    )
+    pairs = (
+        "# Frameworks\n\n# 프레임워크\n\n"
+        ":begin_tab:`pytorch`\nPyTorch runs the model of each layer eagerly.\n:end_tab:\n\n"
+        ":begin_tab:`tensorflow`\nTensorFlow traces the model of each layer.\n:end_tab:\n\n"
+        ":begin_tab:`pytorch`\nPyTorch는 모델을 즉시 실행합니다.\n:end_tab:\n\n"
+        ":begin_tab:`tensorflow`\nTensorFlow는 모델을 추적합니다.\n:end_tab:\n\n"
+        ":begin_tab:`pytorch`\nPyTorch runs the model of each block eagerly.\n\nPyTorch는 층을 즉시 실행합니다.\n:end_tab:\n\n"
+        ":begin_tab:`tensorflow`\nTensorFlow traces the model of each block.\n\nTensorFlow는 층을 추적합니다.\n:end_tab:\n"
+    )
+    found = translations_of(chapter, pairs)
+    assert found["PyTorch runs the model of each layer eagerly."] == "PyTorch는 모델을 즉시 실행합니다."
+    assert found["TensorFlow traces the model of each layer."] == "TensorFlow는 모델을 추적합니다."
+    text = synced(chapter, pairs)
+    orphaned = text[text.index("<!-- polybook:orphaned -->") :]
+    for line in (
+        "PyTorch runs the model of each block eagerly.",
+        "PyTorch는 층을 즉시 실행합니다.",
+        "TensorFlow는 층을 추적합니다.",
+    ):
+        assert line in orphaned
+
+
 LOSS = """# Loss
 
 The squared loss of one example is

@@ -350,6 +350,8 @@ class _Reading:
         # an item read as a translation that holds a translation of its own is a source gone since
         owners = {id(p.owner) for p in self.pending if p.owner is not None and p.owner in self.pending}
         held = [p for p in self.pending if id(p) in owners or (p.owner is not None and id(p.owner) in owners)]
+        if len(run) > 1:
+            held += self._gone_tabs(run)
         self.pending = [p for p in self.pending if p not in held]
         sources = [align.Block(part.text, _block(part).kind, part.element.tab) for _, part in run]
         targets = [_block(p) for p in self.pending]
@@ -380,6 +382,29 @@ class _Reading:
             pair.extra_marks += self.marks.get(part.index, [])
         self._leftovers(leftovers)
         self.run, self.pending = [], []
+
+    def _gone_tabs(self, run: list[tuple[Pair, Part]]) -> list[Part]:
+        """Prose tabs gone from the chapter, after a run of tabs written English first: in a
+        tab of its own, an English paragraph that is none of the run's sources, then its
+        translation. Such English could pass for a translation that repeats its source (tabs
+        of one tab set often say nearly the same thing); it is a source gone since, and the
+        block after it is its translation."""
+        if self.scripts.target == self.scripts.source:
+            return []
+        ours = {part.text for _, part in run}
+        gone: list[Part] = []
+        for first, second in itertools.pairwise(self.pending):
+            tab = first.element.tab
+            if (
+                tab
+                and second.element.tab == tab
+                and first not in gone
+                and first.text not in ours
+                and not self.scripts.written_in_target(first.text)
+                and self.scripts.written_in_target(second.text)
+            ):
+                gone += [first, second]
+        return gone
 
     def _leftovers(self, parts: list[Part]) -> None:
         """Blocks that paired with no source of the run. Source blocks gone from the chapter
