@@ -117,6 +117,40 @@ def reloads_of(socket: Any, page: str, seconds: float = 60) -> list[dict[str, An
     return messages
 
 
+def test_a_save_during_the_first_build_is_not_lost(tmp_path: Path) -> None:
+    """The watcher starts after the first build; a page saved while it ran (here: after its
+    notebooks were written, while Sphinx renders) is rebuilt as soon as the watcher starts."""
+    root = copy_book(tmp_path)
+    process = subprocess.Popen(
+        [POLYBOOK, "serve", "--source", str(root), "--port", "0", "--no-exec", "--framework", "pytorch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "building" in process.stdout.readline()
+        deadline = time.monotonic() + 120
+        while not list((root / "_build" / "notebooks").rglob("prose.ipynb")):
+            assert time.monotonic() < deadline and process.poll() is None, "no notebooks"
+            time.sleep(0.02)
+        page = root / "chapter_b" / "prose.md"
+        page.write_text(page.read_text().replace("Nothing to execute here", "Saved during the first build"))
+        address = re.compile(r"(http://127\.0\.0\.1:\d+)/")
+        url = next(m.group(1) for line in process.stdout if (m := address.search(line)))
+        deadline = time.monotonic() + 120
+        while True:
+            with urllib.request.urlopen(f"{url}/en/chapter_b/prose.html", timeout=30) as response:
+                if "Saved during the first build" in response.read().decode():
+                    break
+            assert time.monotonic() < deadline, "the save made during the first build was never rendered"
+            time.sleep(0.1)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.communicate(timeout=60)
+
+
 def test_a_prose_edit_renders_its_page_and_executes_nothing(executing: Server) -> None:
     with connect(executing.url.replace("http", "ws") + "/_polybook/ws", open_timeout=30) as socket:
         build = executing.edit(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import traceback
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -51,6 +52,64 @@ class BookFilter(watchfiles.DefaultFilter):
         )
 
 
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(root: Path, keep: BookFilter) -> Snapshot:
+    """Each file of the book the preview watches, with its modification time and size."""
+    found: Snapshot = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if keep(watchfiles.Change.modified, os.path.join(folder, d))]
+        for name in files:
+            path = os.path.join(folder, name)
+            if keep(watchfiles.Change.modified, path):
+                with contextlib.suppress(OSError):
+                    info = os.stat(path)
+                    found[path] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def _differences(before: Snapshot, after: Snapshot) -> set[tuple[watchfiles.Change, str]]:
+    changes = {(watchfiles.Change.deleted, path) for path in before.keys() - after.keys()}
+    changes |= {(watchfiles.Change.added, path) for path in after.keys() - before.keys()}
+    edited = (path for path in after.keys() & before.keys() if after[path] != before[path])
+    changes |= {(watchfiles.Change.modified, path) for path in edited}
+    return changes
+
+
+async def _changes_since(
+    before: Snapshot, root: Path, keep: BookFilter, stop: asyncio.Event
+) -> AsyncIterator[set[tuple[watchfiles.Change, str]]]:
+    """The book's changes from ``before`` on: first what changed while the preview was busy
+    building (the watcher did not exist yet: a save then would be lost), then each save."""
+    source = watchfiles.awatch(
+        root, watch_filter=keep, debounce=50, step=20, stop_event=stop, rust_timeout=500
+    )
+    waiting = asyncio.ensure_future(anext(source))
+    try:
+        # watchfiles sets its watches in the first step of the task, before its first await: once
+        # the task has run that far, a snapshot misses nothing the watcher will not report
+        await asyncio.sleep(0)
+        missed = await asyncio.to_thread(lambda: _differences(before, snapshot(root, keep)))
+        if missed:
+            yield missed
+        while True:
+            try:
+                changes = await waiting
+            except StopAsyncIteration:
+                return
+            yield changes
+            waiting = asyncio.ensure_future(anext(source))
+    finally:
+        waiting.cancel()
+
+
+def _book_filter(project: Project) -> BookFilter:
+    from ..generate.library import library_paths
+
+    return BookFilter(project.out, set(library_paths(project.book, None).values()))
+
+
 def serve(
     project: Project,
     langs: Sequence[str],
@@ -72,12 +131,14 @@ def serve(
 
     say(f"polybook serve: building {project.root} ({', '.join(langs)})…")
     try:
+        keep = _book_filter(project)
+        before = snapshot(project.root, keep)  # a save during the first build is seen after it
         done(preview.start())
         app = make_app(project.out / "html", hub, home=lambda: f"/{langs[0]}/index.html")
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         )
-        asyncio.run(_run(server, hub, preview, project, done, say, open_browser))
+        asyncio.run(_run(server, hub, preview, project, done, say, open_browser, before))
     finally:
         preview.close()
 
@@ -90,6 +151,7 @@ async def _run(
     done: Callable[[Rebuild], None],
     say: Callable[[str], None],
     open_browser: bool,
+    before: Snapshot,
 ) -> None:
     hub.loop = asyncio.get_running_loop()
     serving = asyncio.create_task(server.serve())
@@ -104,7 +166,7 @@ async def _run(
     if open_browser:
         webbrowser.open(url)
     stop = asyncio.Event()
-    watching = asyncio.create_task(_watch(project, preview, hub, done, say, stop))
+    watching = asyncio.create_task(_watch(project, preview, hub, done, say, stop, before))
     try:
         await serving
     finally:
@@ -121,13 +183,9 @@ async def _watch(
     done: Callable[[Rebuild], None],
     say: Callable[[str], None],
     stop: asyncio.Event,
+    before: Snapshot,
 ) -> None:
-    from ..generate.library import library_paths
-
-    watch_filter = BookFilter(project.out, set(library_paths(project.book, None).values()))
-    async for changes in watchfiles.awatch(
-        project.root, watch_filter=watch_filter, debounce=50, step=20, stop_event=stop, rust_timeout=500
-    ):
+    async for changes in _changes_since(before, project.root, _book_filter(project), stop):
         paths = {Path(path) for _, path in changes}
         try:
             done(await asyncio.to_thread(preview.changed, paths))
