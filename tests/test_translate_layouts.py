@@ -127,8 +127,10 @@ def test_a_deleted_tab_set_after_english_first_tabs_is_no_translation_of_them() 
         ":begin_tab:`tensorflow`\nTensorFlow traces the model of each layer.\n:end_tab:\n\n"
         ":begin_tab:`pytorch`\nPyTorch는 모델을 즉시 실행합니다.\n:end_tab:\n\n"
         ":begin_tab:`tensorflow`\nTensorFlow는 모델을 추적합니다.\n:end_tab:\n\n"
-        ":begin_tab:`pytorch`\nPyTorch runs the model of each block eagerly.\n\nPyTorch는 층을 즉시 실행합니다.\n:end_tab:\n\n"
-        ":begin_tab:`tensorflow`\nTensorFlow traces the model of each block.\n\nTensorFlow는 층을 추적합니다.\n:end_tab:\n"
+        ":begin_tab:`pytorch`\nPyTorch runs the model of each block eagerly.\n\n"
+        "PyTorch는 층을 즉시 실행합니다.\n:end_tab:\n\n"
+        ":begin_tab:`tensorflow`\nTensorFlow traces the model of each block.\n\n"
+        "TensorFlow는 층을 추적합니다.\n:end_tab:\n"
     )
     found = translations_of(chapter, pairs)
     assert found["PyTorch runs the model of each layer eagerly."] == "PyTorch는 모델을 즉시 실행합니다."
