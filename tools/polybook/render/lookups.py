@@ -1,6 +1,7 @@
-"""Two look-ups Sphinx and sphinxcontrib-bibtex repeat per reference, made once.
+"""Look-ups Sphinx and sphinxcontrib-bibtex repeat, made once.
 
-Profiled on d2l-en (192 pages, cold, serial), these were a fifth of the build:
+Profiled on d2l-en (192 pages, cold, serial), these were a fifth of the build, and most of a
+rebuild after a one-sentence edit:
 
 - Sphinx resolves each ``:numref:`` by unpickling the whole doctree of the target's page
   (``env.get_doctree``), once per reference: 988 unpickles, 30 s. Here a page's doctree is read
@@ -10,8 +11,16 @@ Profiled on d2l-en (192 pages, cold, serial), these were a fifth of the build:
   then scans every installed distribution's entry points: 28 ms a citation, 17 s for d2l-en's
   610. Registering the class pybtex finds as a run-time plugin (pybtex's own API) makes the
   look-up a dictionary read.
+- sphinxcontrib-bibtex formats every entry of the bibliography after any page is read, each
+  twice (the reference and its tooltip): 864 formattings, 4 s of every d2l-en rebuild. Here a
+  formatting is remembered for the process by style, label and entry: once per build, and not
+  again in a warm ``serve`` until the entry changes.
+- After any page is read, Sphinx numbers the figures, tables and code blocks of the whole book
+  again, unpickling every page's doctree to walk it (4 s of every d2l-en rebuild). Here each
+  page keeps, when it is read, a skeleton of what that walk looks at (sections, tables of
+  contents, numbered nodes with their captions, in order), and the walk goes over skeletons.
 
-Neither changes what is resolved: the doctrees are only looked up (Sphinx's numref reads a
+None changes what is resolved: the doctrees are only looked up (Sphinx's numref reads a
 node's class and ids), and the backend is the very class the entry point names.
 """
 
@@ -19,11 +28,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
+from sphinx.environment.collectors import EnvironmentCollector
+from sphinx.environment.collectors.toctree import TocTreeCollector
 
 KEPT = 16
 """Doctrees kept for look-ups: a page's references go mostly to itself and a few neighbours."""
@@ -80,8 +93,135 @@ def _backend_found_once() -> None:
     pybtex.plugin.register_plugin("pybtex.backends", "plaintext", backend, force=True)
 
 
+def _bare(node: nodes.Element) -> nodes.Element:
+    """``node``'s class with only what numbering reads of it: its ids (and the mark of a code
+    block's container); not its source text or a notebook cell's metadata."""
+    bare = node.__class__()
+    bare["ids"] = list(node["ids"])
+    if "literal_block" in node:
+        bare["literal_block"] = node["literal_block"]
+    return bare
+
+
+def _skeleton_of(node: nodes.Element, env: Any) -> list[nodes.Element]:
+    """What figure numbering walks of ``node``'s children, in order: sections (their ids),
+    tables of contents (their entries), numbered nodes (bare, with the caption or title that
+    numbers them and what a code block's container is told by; equations bare); everything
+    else is replaced by what it holds. A captionless figure, table or container is not
+    numbered: Sphinx skips it, and so does its skeleton (keeping what is inside)."""
+    kept: list[nodes.Element] = []
+    std = env.domains.standard_domain
+    for child in node.children:
+        if not isinstance(child, nodes.Element):
+            continue
+        copy: nodes.Element
+        if isinstance(child, addnodes.toctree):
+            copy = child.copy()
+        elif isinstance(child, nodes.section):
+            copy = _bare(child)
+        elif any(domain.get_enumerable_node_type(child) for domain in env.domains.sorted()):
+            _, title_getter = std.enumerable_nodes.get(child.__class__, (None, None))
+            if title_getter is not None:  # an extension's own numbered node: its getter may read anything
+                kept.append(child.deepcopy())
+                continue
+            titles = [part for part in child.children if isinstance(part, nodes.caption | nodes.title)]
+            # other domains number without a title (the math domain its equations)
+            elsewhere = any(
+                domain.get_enumerable_node_type(child)
+                for domain in env.domains.sorted()
+                if not isinstance(domain, StandardDomain)
+            )
+            if not titles and not elsewhere:
+                kept += _skeleton_of(child, env)
+                continue
+            copy = _bare(child)
+            for part in child.children:
+                if any(part is title for title in titles):
+                    copy.append(part.deepcopy())
+                elif isinstance(part, nodes.literal_block):
+                    copy.append(nodes.literal_block())
+        else:
+            kept += _skeleton_of(child, env)
+            continue
+        copy.extend(_skeleton_of(child, env))
+        kept.append(copy)
+    return kept
+
+
+def _skeletons(env: Any) -> dict[str, nodes.Element]:
+    found: dict[str, nodes.Element] = env.__dict__.setdefault("polybook_numbering", {})
+    return found
+
+
+class NumberingSkeletons(EnvironmentCollector):
+    """Each page's skeleton for figure numbering, kept in the environment as it is read."""
+
+    def clear_doc(self, app: Sphinx, env: Any, docname: str) -> None:
+        _skeletons(env).pop(docname, None)
+
+    def merge_other(self, app: Sphinx, env: Any, docnames: AbstractSet[str], other: Any) -> None:
+        theirs = _skeletons(other)
+        _skeletons(env).update((name, theirs[name]) for name in docnames if name in theirs)
+
+    def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
+        skeleton = nodes.Element()
+        skeleton.extend(_skeleton_of(doctree, app.env))
+        for node in skeleton.findall():  # its text too
+            # a copied node keeps a reference to its whole document, which the environment
+            # would then pickle with it (and send back from every parallel reader)
+            node._document = None  # type: ignore[attr-defined]
+        _skeletons(app.env)[app.env.docname] = skeleton
+
+
+_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
+
+
+def _assign_figure_numbers_on_skeletons(self: TocTreeCollector, env: Any) -> list[str]:
+    """Sphinx's own numbering, walking each page's skeleton instead of its unpickled doctree
+    (a page read before this extension kept skeletons is unpickled as before)."""
+    skeletons = _skeletons(env)
+    read = env.get_doctree
+    env.get_doctree = lambda docname: skeletons[docname] if docname in skeletons else read(docname)
+    try:
+        return _assign_figure_numbers(self, env)
+    finally:
+        del env.get_doctree
+
+
+def _formatting_remembered() -> None:
+    from pybtex.style.formatting import BaseStyle
+
+    format_entry = BaseStyle.format_entry
+    if getattr(format_entry, "remembered", False):
+        return
+    remembered: dict[tuple[type, str, int], tuple[Any, Any]] = {}
+
+    def remembered_format_entry(self: Any, label: str, entry: Any, bib_data: Any = None) -> Any:
+        if bib_data is not None:  # formatting that reads the whole database: not what Sphinx asks
+            return format_entry(self, label, entry, bib_data=bib_data)
+        key = (type(self), label, id(entry))
+        found = remembered.get(key)
+        if found is None or found[0] is not entry:  # kept with its entry: an id is never reused
+            found = remembered[key] = (entry, format_entry(self, label, entry))
+        return found[1]
+
+    remembered_format_entry.remembered = True  # type: ignore[attr-defined]
+    BaseStyle.format_entry = remembered_format_entry  # type: ignore[method-assign]
+
+
 def setup_lookups(app: Sphinx) -> None:
     app.add_domain(StandardDomainReadingOnce, override=True)
     app.connect("env-updated", _forget)
     app.connect("env-purge-doc", _forget)
     _backend_found_once()
+    _formatting_remembered()
+    app.add_env_collector(NumberingSkeletons)
+    # Sphinx offers no hook into its numbering: its collector's method is replaced, in this
+    # process only (Sphinx runs in a process of its own), by one that calls it unchanged
+    TocTreeCollector.assign_figure_numbers = _assign_figure_numbers_on_skeletons  # type: ignore[method-assign]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Alone, for tests: ``extensions = ["polybook.render.lookups"]``."""
+    setup_lookups(app)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -34,7 +34,9 @@ from .tabs import missing_note, setup_tabs, tab_item
 
 LOGGER = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-EXTENSION_FILES = [Path(__file__).with_name(n) for n in ("sphinx_ext.py", "tabs.py", "refs.py", "paper.py")]
+EXTENSION_FILES = [
+    Path(__file__).with_name(n) for n in ("sphinx_ext.py", "tabs.py", "refs.py", "paper.py", "lookups.py")
+]
 """The files whose code makes the doctrees Sphinx keeps."""
 
 

@@ -1,0 +1,149 @@
+"""The look-ups polybook makes cheaper give what Sphinx's own give: figure numbers computed on
+page skeletons equal Sphinx's computed on the pages, after a first build and after an edit;
+a :numref: resolved through the doctrees kept reads the same as Sphinx's."""
+
+from __future__ import annotations
+
+import copy
+import io
+import textwrap
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.environment.collectors.toctree import TocTreeCollector
+
+from polybook.render import lookups
+
+PAGES = {
+    "index.rst": """
+        Book
+        ====
+
+        .. toctree::
+           :numbered:
+
+           one
+           two
+        """,
+    "one.rst": """
+        One
+        ===
+
+        .. _fig-first:
+
+        .. figure:: a.png
+
+           The first figure.
+
+        .. figure:: b.png
+
+        A figure without a caption is not numbered.
+
+        Part
+        ----
+
+        .. table:: A table.
+           :name: tab-first
+
+           ===  ===
+           a    b
+           ===  ===
+
+        .. note::
+
+           .. code-block:: python
+              :caption: Code inside a note.
+              :name: code-note
+
+              x = 1
+
+        .. code-block:: python
+
+           y = 2
+
+        See :numref:`fig-first`, :numref:`tab-first`, :numref:`fig-two` and :numref:`code-note`.
+        """,
+    "two.rst": """
+        Two
+        ===
+
+        .. _fig-two:
+
+        .. figure:: c.png
+
+           A figure of the second chapter.
+
+        Deeper
+        ------
+
+        Deepest
+        ~~~~~~~
+
+        .. figure:: d.png
+           :name: fig-deep
+
+           Deep down.
+
+        .. math::
+           :label: eq-deep
+
+           e = mc^2
+
+        As :eq:`eq-deep` says.
+        """,
+}
+
+
+def build(root: Path) -> Sphinx:
+    app = Sphinx(
+        str(root),
+        None,
+        str(root / "_build" / "html"),
+        str(root / "_build" / "doctrees"),
+        "html",
+        confoverrides={"extensions": ["polybook.render.lookups"], "numfig": True, "project": "Book"},
+        status=None,
+        warning=io.StringIO(),
+    )
+    app.build()
+    return app
+
+
+def sphinx_own_numbers(app: Sphinx) -> dict[str, dict[str, dict[str, tuple[int, ...]]]]:
+    """Sphinx's numbering walking the real doctrees (its method, not ours)."""
+    ours = copy.deepcopy(app.env.toc_fignumbers)
+    lookups._assign_figure_numbers(TocTreeCollector(), app.env)
+    theirs = app.env.toc_fignumbers
+    app.env.toc_fignumbers = ours
+    return theirs
+
+
+def test_figure_numbers_on_skeletons_are_sphinx_own(tmp_path: Path) -> None:
+    for name, text in PAGES.items():
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    app = build(tmp_path)
+    assert set(lookups._skeletons(app.env)) == {"index", "one", "two"}
+    numbers = app.env.toc_fignumbers
+    assert numbers == sphinx_own_numbers(app)
+    assert {kind: list(found.values()) for kind, found in numbers["one"].items()} == {
+        "figure": [(1, 1)],  # the figure without a caption has no number
+        "table": [(1, 1)],
+        "code-block": [(1, 1)],
+    }
+    assert sorted(numbers["two"]["figure"].values()) == [(2, 1), (2, 2)]
+    assert list(numbers["two"]["displaymath"].values()) == [(2, 1)]
+    page = (tmp_path / "_build" / "html" / "one.html").read_text(encoding="utf-8")
+    for number in ("Fig. 1.1", "Table 1.1", "Fig. 2.1", "Listing 1.1"):
+        assert number in page
+
+    # an edit: a figure before the first one moves every number of the chapter
+    one = tmp_path / "one.rst"
+    one.write_text(
+        one.read_text().replace(".. _fig-first:", ".. figure:: z.png\n\n   A new figure.\n\n.. _fig-first:"),
+        encoding="utf-8",
+    )
+    app = build(tmp_path)
+    assert app.env.toc_fignumbers == sphinx_own_numbers(app)
+    assert sorted(app.env.toc_fignumbers["one"]["figure"].values()) == [(1, 1), (1, 2)]
+    page = (tmp_path / "_build" / "html" / "one.html").read_text(encoding="utf-8")
+    assert "Fig. 1.2" in page
