@@ -110,3 +110,26 @@ def test_eval_explain_writes_nothing(tmp_path: Path, capsys: Capture) -> None:
     assert re.search(r"mxnet\s+index\s+no code to run", out)
     assert out.rstrip().endswith("polybook eval --explain: 12 to run, 6 reused")
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_a_bug_is_one_line_and_a_file_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Capture
+) -> None:
+    import tempfile
+
+    from polybook import cli
+
+    def broken(args: argparse.Namespace) -> int:
+        raise KeyError("displaymath")  # as Sphinx raised once, deep inside a build
+
+    monkeypatch.setitem(cli.COMMANDS, "doctor", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["doctor"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0] == "polybook: internal error: KeyError: 'displaymath'"
+    (report,) = tmp_path.glob("polybook-crash-*.txt")
+    assert lines[1].endswith(f"please report it with {report}")
+    kept = report.read_text(encoding="utf-8")
+    assert kept.startswith("polybook doctor\n") and "Traceback" in kept and "KeyError: 'displaymath'" in kept

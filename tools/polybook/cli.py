@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .source.frameworks import Framework
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE: polybook, or a library under it, failed
 TRANSLATE_ACTIONS = ["init", "sync", "status", "check", "import", "export", "suggest"]
 WARNINGS_PER_KIND = 8
 
@@ -724,6 +725,23 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _crash_report(args: argparse.Namespace) -> str:
+    """Where the traceback of the exception being handled went (a file of its own, so that a
+    bug report can attach it), as words for the user."""
+    import tempfile
+    import traceback
+
+    text = f"{args.invocation}\npolybook {__version__}, Python {sys.version.split()[0]}\n\n"
+    text += traceback.format_exc()
+    try:
+        fd, name = tempfile.mkstemp(prefix="polybook-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError:
+        return "its traceback could not be saved"
+    return f"please report it with {name}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
@@ -748,6 +766,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PIPE
+    except Exception as exc:  # a bug: one line to the user, the traceback kept in a file
+        warn(f"polybook: internal error: {type(exc).__name__}: {exc}")
+        warn(f"polybook: this is a bug in polybook or a library it uses; {_crash_report(args)}")
+        return EXIT_BUG
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
