@@ -147,3 +147,70 @@ def test_figure_numbers_on_skeletons_are_sphinx_own(tmp_path: Path) -> None:
     assert sorted(app.env.toc_fignumbers["one"]["figure"].values()) == [(1, 1), (1, 2)]
     page = (tmp_path / "_build" / "html" / "one.html").read_text(encoding="utf-8")
     assert "Fig. 1.2" in page
+
+
+BIB = """@article{Galton.1886,
+  author  = {Galton, Francis},
+  title   = {Regression Towards Mediocrity in Hereditary Stature},
+  journal = {The Journal of the Anthropological Institute},
+  volume  = {15},
+  year    = {1886}
+}
+@book{Fisher.1925,
+  author    = {Fisher, Ronald A.},
+  title     = {Statistical Methods for Research Workers},
+  publisher = {Oliver and Boyd},
+  year      = {1925}
+}
+"""
+
+
+def test_bibliography_entries_are_formatted_once_then_read_from_the_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "index.rst").write_text(
+        "Book\n====\n\nHeights :cite:p:`Galton.1886`, tests :cite:p:`Fisher.1925`.\n\n.. bibliography::\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "references.bib").write_text(BIB, encoding="utf-8")
+
+    def build() -> str:
+        app = Sphinx(
+            str(tmp_path),
+            None,
+            str(tmp_path / "_build" / "html"),
+            str(tmp_path / "_build" / "doctrees"),
+            "html",
+            confoverrides={
+                "extensions": ["sphinxcontrib.bibtex", "polybook.render.lookups"],
+                "bibtex_bibfiles": ["references.bib"],
+                "project": "Book",
+            },
+            status=None,
+            warning=io.StringIO(),
+            freshenv=True,
+        )
+        app.build()
+        return (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+
+    lookups._formatted.clear()
+    lookups._formatted_loaded.clear()
+    before = lookups.formatted_anew
+    first = build()
+    assert lookups.formatted_anew - before == 2  # each entry once, though twice asked (its tooltip)
+    assert (tmp_path / "_build" / "doctrees" / lookups.FORMATTED).is_file()
+    # a new process (as each `polybook build` is): nothing remembered but the file
+    lookups._formatted.clear()
+    lookups._formatted_loaded.clear()
+    before = lookups.formatted_anew
+    second = build()
+    assert lookups.formatted_anew == before
+    assert second == first
+    assert "Statistical Methods for Research Workers" in second
+    # an entry that changes is formatted again
+    (tmp_path / "references.bib").write_text(
+        BIB.replace("year      = {1925}", "year      = {1926}"), encoding="utf-8"
+    )
+    lookups._formatted.clear()
+    lookups._formatted_loaded.clear()
+    before = lookups.formatted_anew
+    assert "1926" in build()
+    assert lookups.formatted_anew - before == 1

@@ -13,8 +13,8 @@ rebuild after a one-sentence edit:
   look-up a dictionary read.
 - sphinxcontrib-bibtex formats every entry of the bibliography after any page is read, each
   twice (the reference and its tooltip): 864 formattings, 4 s of every d2l-en rebuild. Here a
-  formatting is remembered for the process by style, label and entry: once per build, and not
-  again in a warm ``serve`` until the entry changes.
+  formatting is remembered by style, label and the entry's content, in the process and in a
+  file beside the doctrees: an entry is formatted again only when it changes.
 - After any page is read, Sphinx numbers the figures, tables and code blocks of the whole book
   again, unpickling every page's doctree to walk it (4 s of every d2l-en rebuild). Here each
   page keeps, when it is read, a skeleton of what that walk looks at (sections, tables of
@@ -26,9 +26,12 @@ node's class and ids), and the backend is the very class the entry point names.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -37,6 +40,8 @@ from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
 from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.environment.collectors.toctree import TocTreeCollector
+
+from ..fsutil import write_bytes
 
 KEPT = 16
 """Doctrees kept for look-ups: a page's references go mostly to itself and a few neighbours."""
@@ -188,25 +193,63 @@ def _assign_figure_numbers_on_skeletons(self: TocTreeCollector, env: Any) -> lis
         del env.get_doctree
 
 
+FORMATTED = "polybook-bibliography.pickle"
+"""Beside Sphinx's doctrees: the formatted entries, for the next build's process."""
+
+_formatted: dict[tuple[str, str, str], Any] = {}
+_formatted_loaded: set[str] = set()
+formatted_anew = 0
+"""How many entries this process had to format (the others were remembered)."""
+
+
+def _entry_digest(entry: Any) -> str:
+    """What an entry's formatting depends on: its key, type, fields and people."""
+    people = sorted((role, [str(person) for person in persons]) for role, persons in entry.persons.items())
+    content = repr((entry.key, entry.type, sorted(entry.fields.items()), people))
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def _formatting_remembered() -> None:
     from pybtex.style.formatting import BaseStyle
 
     format_entry = BaseStyle.format_entry
     if getattr(format_entry, "remembered", False):
         return
-    remembered: dict[tuple[type, str, int], tuple[Any, Any]] = {}
 
     def remembered_format_entry(self: Any, label: str, entry: Any, bib_data: Any = None) -> Any:
         if bib_data is not None:  # formatting that reads the whole database: not what Sphinx asks
             return format_entry(self, label, entry, bib_data=bib_data)
-        key = (type(self), label, id(entry))
-        found = remembered.get(key)
-        if found is None or found[0] is not entry:  # kept with its entry: an id is never reused
-            found = remembered[key] = (entry, format_entry(self, label, entry))
-        return found[1]
+        style = type(self)
+        key = (f"{style.__module__}.{style.__qualname__}", label, _entry_digest(entry))
+        found = _formatted.get(key)
+        if found is None:
+            global formatted_anew
+            formatted_anew += 1
+            found = _formatted[key] = format_entry(self, label, entry)
+        return found
 
     remembered_format_entry.remembered = True  # type: ignore[attr-defined]
     BaseStyle.format_entry = remembered_format_entry  # type: ignore[method-assign]
+
+
+def _load_formatted(app: Sphinx) -> None:
+    """The entries formatted by earlier builds of this output folder (polybook's own file, as
+    trusted as the doctrees Sphinx unpickles beside it; anything unreadable is ignored)."""
+    path = Path(app.doctreedir) / FORMATTED
+    if str(path) in _formatted_loaded:
+        return
+    _formatted_loaded.add(str(path))
+    try:
+        found = pickle.loads(path.read_bytes())
+    except Exception:  # absent, from another version of pybtex, cut short: format again
+        return
+    if isinstance(found, dict):
+        _formatted.update(found)
+
+
+def _save_formatted(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and _formatted:
+        write_bytes(Path(app.doctreedir) / FORMATTED, pickle.dumps(_formatted))
 
 
 def setup_lookups(app: Sphinx) -> None:
@@ -215,6 +258,8 @@ def setup_lookups(app: Sphinx) -> None:
     app.connect("env-purge-doc", _forget)
     _backend_found_once()
     _formatting_remembered()
+    app.connect("builder-inited", _load_formatted)
+    app.connect("build-finished", _save_formatted)
     app.add_env_collector(NumberingSkeletons)
     # Sphinx offers no hook into its numbering: its collector's method is replaced, in this
     # process only (Sphinx runs in a process of its own), by one that calls it unchanged
