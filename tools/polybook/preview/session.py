@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import Severity
 from ..project import Project
-from ..render.site import prepare, sphinx_settings
+from ..render.site import FEW, prepare, sphinx_settings
 from ..render.warm import WarmResult, WarmSphinx
 from ..source.document import CodeCell, Document
 from ..source.frameworks import Framework
@@ -189,10 +189,11 @@ class Preview:
         book, out = self.project.book, self.project.out
         titles: dict[str, str] = {}
         touched: list[str] = []
+        changed: dict[str, int] = {}
         for lang in self.langs:
             self.send({"type": "progress", "text": f"rendering {lang}…"})
             prepared = prepare(book, self.frameworks, out, lang)
-            titles[lang] = prepared.title
+            titles[lang], changed[lang] = prepared.title, prepared.assembled_changed
             if started or rewrite or every or prepared.assembled_changed:
                 touched.append(lang)
         pending: dict[str, WarmSphinx] = {}
@@ -212,8 +213,13 @@ class Preview:
             pending[lang] = self.warm[lang]
         # the languages build side by side: each application is a process of its own
         results: dict[str, WarmResult] = {}
-        for warm in pending.values():
-            warm.begin("rewrite", [d.name for d in book.pages]) if rewrite else warm.begin()
+        for lang, warm in pending.items():
+            if rewrite:
+                warm.begin("rewrite", [d.name for d in book.pages])
+            elif not started and not every and changed[lang] <= FEW:
+                warm.begin("few")
+            else:
+                warm.begin()
         for lang, warm in pending.items():
             results[lang] = warm.receive()
         self.send({"type": "progress", "text": ""})

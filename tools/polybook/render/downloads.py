@@ -15,9 +15,11 @@ them (``render/refs.py`` records them while Sphinx writes the pages):
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import hashlib
 import io
 import json
+import os
 import posixpath
 import re
 import zipfile
@@ -209,6 +211,7 @@ def reader_downloads(
     changed = 0
     made: set[Path] = set()
     navigation = hashlib.sha256(json.dumps(sorted(titles.items())).encode()).hexdigest()
+    archives: list[tuple[Path, list[tuple[str, Path]]]] = []
     for fw in frameworks:
         members: list[tuple[str, str, Path]] = []
         install = install_cell(wheel.requirement(config), fw)
@@ -246,7 +249,14 @@ def reader_downloads(
         zip_key = hashlib.sha256(json.dumps([(name, key) for name, key, _ in members]).encode()).hexdigest()
         manifest[f"zip/{fw.name}"] = zip_key
         if members and (previous.get(f"zip/{fw.name}") != zip_key or not archive.is_file()):
-            write_bytes(archive, deterministic_zip([(name, path.read_bytes()) for name, _, path in members]))
+            archives.append((archive, [(name, path) for name, _, path in members]))
+
+    def write_archive(archive: Path, members: list[tuple[str, Path]]) -> None:
+        write_bytes(archive, deterministic_zip([(name, path.read_bytes()) for name, path in members]))
+
+    # zlib lets go of the interpreter while it compresses: the frameworks' zips on all cores
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(lambda job: write_archive(*job), archives))
     notebooks = site / "_notebooks"
     for stale in notebooks.rglob("*.ipynb") if notebooks.is_dir() else []:
         if stale not in made:

@@ -394,15 +394,25 @@ def locate_warning(line: str, srcdir: Path) -> str:
     return line
 
 
-def _stamp(srcdir: Path, settings: dict[str, Any]) -> str:
-    """Everything Sphinx reads, as one hash: its settings, polybook's rendering code and words,
-    and the files it is given (by size and time: they are written only when their bytes change)."""
+FEW = 4
+"""Pages a rebuild has Sphinx read and write in one process: more, and its workers pay off."""
+
+
+def _setup_stamp(settings: dict[str, Any]) -> str:
+    """How Sphinx is set up, as one hash: its settings, polybook's rendering code and words."""
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(__version__.encode())
     # a change to the extension, its static files or a language's words rebuilds the site
     package = Path(__file__).parent
     for path in sorted([*package.glob("*.py"), *(package / "static").glob("*"), *LOCALES.glob("*.toml")]):
         digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamp(srcdir: Path, settings: dict[str, Any]) -> str:
+    """Everything Sphinx reads, as one hash: how it is set up (:func:`_setup_stamp`) and the
+    files it is given (by size and time: they are written only when their bytes change)."""
+    digest = hashlib.sha256(_setup_stamp(settings).encode())
     for folder in (srcdir, srcdir.parent / "_python"):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
             digest.update(f"{path.relative_to(folder)}={_stat_key(path)}\n".encode())
@@ -462,13 +472,24 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
         if warnings_path.is_file():  # the warnings of the build that made these pages still hold
             result.warnings = [line for line in warnings_path.read_text().splitlines() if line.strip()]
     else:
+        setup_path, setup = result.outdir / ".polybook-setup", _setup_stamp(settings)
+        doctrees = out / "doctrees" / lang
+        # a few pages changed, Sphinx set up as before: it reads and writes just those, and its
+        # parallel workers would cost more than the work (they are started whatever the count)
+        few = (
+            0 < result.assembled_changed <= FEW
+            and (doctrees / "environment.pickle").is_file()
+            and setup_path.is_file()
+            and setup_path.read_text() == setup
+        )
         status, result.warnings = run_sphinx_apart(
-            srcdir, result.outdir, out / "doctrees" / lang, settings, jobs
+            srcdir, result.outdir, doctrees, settings, 1 if few else jobs
         )
         result.sphinx_ran = True
         write_text(warnings_path, "".join(f"{line}\n" for line in result.warnings))
         if status == 0:
             write_text(stamp_path, stamp)
+            write_text(setup_path, setup)
     html = out / "html"
     wheel = build_wheel(book, html)
     reader_downloads(book, frameworks, out, result, wheel)
