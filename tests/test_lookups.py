@@ -8,6 +8,7 @@ import copy
 import io
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment.collectors.toctree import TocTreeCollector
@@ -94,16 +95,20 @@ PAGES = {
 }
 
 
-def build(root: Path) -> Sphinx:
+def build(root: Path, *, fresh: bool = False, **settings: Any) -> Sphinx:
+    """A build of the book in ``root`` with this extension (and ``settings``); incremental
+    unless ``fresh``."""
+    overrides = {"extensions": ["polybook.render.lookups"], "numfig": True, "project": "Book", **settings}
     app = Sphinx(
         str(root),
         None,
         str(root / "_build" / "html"),
         str(root / "_build" / "doctrees"),
         "html",
-        confoverrides={"extensions": ["polybook.render.lookups"], "numfig": True, "project": "Book"},
+        confoverrides=overrides,
         status=None,
         warning=io.StringIO(),
+        freshenv=True,
     )
     app.build()
     return app
@@ -172,36 +177,22 @@ def test_bibliography_entries_are_formatted_once_then_read_from_the_output_folde
     )
     (tmp_path / "references.bib").write_text(BIB, encoding="utf-8")
 
-    def build() -> str:
-        app = Sphinx(
-            str(tmp_path),
-            None,
-            str(tmp_path / "_build" / "html"),
-            str(tmp_path / "_build" / "doctrees"),
-            "html",
-            confoverrides={
-                "extensions": ["sphinxcontrib.bibtex", "polybook.render.lookups"],
-                "bibtex_bibfiles": ["references.bib"],
-                "project": "Book",
-            },
-            status=None,
-            warning=io.StringIO(),
-            freshenv=True,
-        )
-        app.build()
+    def build_page() -> str:
+        extensions = ["sphinxcontrib.bibtex", "polybook.render.lookups"]
+        build(tmp_path, fresh=True, extensions=extensions, bibtex_bibfiles=["references.bib"])
         return (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
 
     lookups._formatted.clear()
     lookups._formatted_loaded.clear()
     before = lookups.formatted_anew
-    first = build()
+    first = build_page()
     assert lookups.formatted_anew - before == 2  # each entry once, though twice asked (its tooltip)
     assert (tmp_path / "_build" / "doctrees" / lookups.FORMATTED).is_file()
     # a new process (as each `polybook build` is): nothing remembered but the file
     lookups._formatted.clear()
     lookups._formatted_loaded.clear()
     before = lookups.formatted_anew
-    second = build()
+    second = build_page()
     assert lookups.formatted_anew == before
     assert second == first
     assert "Statistical Methods for Research Workers" in second
@@ -212,5 +203,5 @@ def test_bibliography_entries_are_formatted_once_then_read_from_the_output_folde
     lookups._formatted.clear()
     lookups._formatted_loaded.clear()
     before = lookups.formatted_anew
-    assert "1926" in build()
+    assert "1926" in build_page()
     assert lookups.formatted_anew - before == 1

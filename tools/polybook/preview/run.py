@@ -107,7 +107,9 @@ async def _changes_since(
 def _book_filter(project: Project) -> BookFilter:
     from ..generate.library import library_paths
 
-    return BookFilter(project.out, set(library_paths(project.book, None).values()))
+    modules = set(library_paths(project.book, None).values())
+    # the library polybook writes into the book: its modules and their package's __init__.py
+    return BookFilter(project.out, modules | {module.parent / "__init__.py" for module in modules})
 
 
 def serve(
