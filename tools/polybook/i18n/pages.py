@@ -13,7 +13,6 @@ from ..errors import Diagnostics, EncodingError
 from ..fsutil import read_source, write_text
 from ..source.book import Book, display_path
 from ..source.document import Document
-from . import exchange
 from .blocks import Chapter
 from .importer import ImportReport, carry_over, import_d2lbook_page, import_pair_file_page, write_merged
 from .lint import GLOSSARY, check_source, read_glossary
@@ -141,6 +140,8 @@ class ImportResult:
 
 def import_folder(book: Book, lang: str, folder: Path, docs: Sequence[Document]) -> ImportResult:
     """Pair files of ``docs`` from a folder made elsewhere (see :mod:`polybook.i18n.importer`)."""
+    from . import exchange  # here: polib and translate-toolkit take a fifth of a second to import
+
     result = ImportResult()
     from_tool = exchange.is_exchange_folder(folder)
     for doc in docs:
@@ -181,6 +182,8 @@ def export_pages(
     book: Book, lang: str, docs: Sequence[Document], fmt: str, folder: Path
 ) -> list[tuple[Path, bool]]:
     """One PO or XLIFF file per page in ``folder``; for each, whether it changed."""
+    from . import exchange
+
     written = []
     for doc in docs:
         page = _held(book, lang, doc)

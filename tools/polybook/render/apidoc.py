@@ -6,6 +6,7 @@ it reads the modules polybook generates from the book, written here under ``OUT/
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,22 @@ def library_settings(book: Book, out: Path) -> dict[str, Any]:
     if not uses_autodoc(book):
         return {}
     folder = out / "site" / "_python" / "d2l"
-    for fw in book.config.frameworks:
-        write_text(folder / f"{fw.module}.py", build_library(book, fw, Diagnostics()))
+    key_path = folder.parent / ".polybook-key"
+    key = _library_key(book)
+    modules = [folder / f"{fw.module}.py" for fw in book.config.frameworks]
+    if not (key_path.is_file() and key_path.read_text() == key and all(m.is_file() for m in modules)):
+        for fw, module in zip(book.config.frameworks, modules, strict=True):
+            write_text(module, build_library(book, fw, Diagnostics()))
+        write_text(key_path, key)
     return {"polybook_python_path": str(folder.parent)}
+
+
+def _library_key(book: Book) -> str:
+    """What the library is made from: every page, the library settings, polybook's library code
+    (the modules are made again only when it changes: a second of every d2l-en build)."""
+    from ..generate import library
+
+    parts = [doc.content_key() for doc in book.pages]
+    parts += [repr(sorted(book.config.library.items())), repr(book.config.frameworks)]
+    parts.append(hashlib.sha256(Path(library.__file__).read_bytes()).hexdigest())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -494,7 +494,12 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     wheel = build_wheel(book, html)
     reader_downloads(book, frameworks, out, result, wheel)
     copy_pdf(book, out, lang)
-    share_static(html, lang)
+    # the pages as this stamp made them link the shared static folder already, unless sharing
+    # never finished for them (the mark holds the stamp of the pages it last finished)
+    shared_mark = result.outdir / ".polybook-shared"
+    if result.sphinx_ran or not shared_mark.is_file() or shared_mark.read_text() != stamp:
+        share_static(html, lang)
+        write_text(shared_mark, stamp)
     write_text(html / "index.html", root_page(book))
     return result
 
