@@ -23,9 +23,13 @@ OWN = re.compile(r"^(documentation_options\.js|language_data\.js|translations\.j
 _LINK = re.compile(r'(?P<attr>(?:src|href)=")(?P<up>(?:\.\./)*)_static/(?P<path>[^"?#]+)')
 
 
-def share_static(html: Path, lang: str) -> int:
+def share_static(html: Path, lang: str, since: int = 0) -> int:
     """Move ``html/<lang>/_static`` files into ``html/_static`` where they are the same for every
-    language and point the language's pages there; return how many pages were rewritten."""
+    language and point the language's pages there; return how many pages were rewritten.
+
+    :param since: only pages written after this time (ns) can link the language's own folder:
+        the others were pointed at the shared one before.
+    """
     own = html / lang / "_static"
     shared = html / "_static"
     if own.is_dir():
@@ -45,6 +49,8 @@ def share_static(html: Path, lang: str) -> int:
                 folder.rmdir()
     rewritten = 0
     for page in (html / lang).rglob("*.html"):
+        if since and page.stat().st_mtime_ns <= since:
+            continue
         text = page.read_text(encoding="utf-8")
         depth = "../" * (len(page.relative_to(html / lang).parts) - 1)
 

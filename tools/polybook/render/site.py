@@ -498,7 +498,9 @@ def render(book: Book, frameworks: tuple[Framework, ...], out: Path, lang: str, 
     # never finished for them (the mark holds the stamp of the pages it last finished)
     shared_mark = result.outdir / ".polybook-shared"
     if result.sphinx_ran or not shared_mark.is_file() or shared_mark.read_text() != stamp:
-        share_static(html, lang)
+        since = shared_mark.stat().st_mtime_ns if shared_mark.is_file() else 0
+        share_static(html, lang, since)
+        shared_mark.unlink(missing_ok=True)  # written anew: its time says when sharing finished
         write_text(shared_mark, stamp)
     write_text(html / "index.html", root_page(book))
     return result
