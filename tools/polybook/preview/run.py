@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import traceback
 import webbrowser
@@ -77,6 +78,14 @@ def _differences(before: Snapshot, after: Snapshot) -> set[tuple[watchfiles.Chan
     return changes
 
 
+def _digest(path: str) -> str | None:
+    """A file's bytes as a hash (None: it is gone or unreadable)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 async def _changes_since(
     before: Snapshot, root: Path, keep: BookFilter, stop: asyncio.Event
 ) -> AsyncIterator[set[tuple[watchfiles.Change, str]]]:
@@ -91,6 +100,9 @@ async def _changes_since(
         # the task has run that far, a snapshot misses nothing the watcher will not report
         await asyncio.sleep(0)
         missed = await asyncio.to_thread(lambda: _differences(before, snapshot(root, keep)))
+        # a save just as the watcher started is in the snapshot and reported by the watcher too:
+        # the second report, the file's bytes unchanged since, is no change
+        handled = {path: _digest(path) for _, path in missed}
         if missed:
             yield missed
         while True:
@@ -98,7 +110,11 @@ async def _changes_since(
                 changes = await waiting
             except StopAsyncIteration:
                 return
-            yield changes
+            if handled:
+                changes = {(c, path) for c, path in changes if handled.get(path, "") != _digest(path)}
+                handled = {}
+            if changes:
+                yield changes
             waiting = asyncio.ensure_future(anext(source))
     finally:
         waiting.cancel()
