@@ -290,12 +290,10 @@ class Project:
 
         from .generate import library, library_lint
 
-        parts = [doc.content_key() for doc in self.book.pages]
-        parts += [repr(sorted(self.config.library.items())), repr(self.config.frameworks)]
+        parts = library.made_from(self.book)
         parts += [f"{name}={path}" for name, path in sorted(paths.items())]
         parts += [library.book_head(path) for path in library.library_paths(self.book, None).values()]
-        for path in (Path(library.__file__), Path(library_lint.__file__)):
-            parts.append(hashlib.sha256(path.read_bytes()).hexdigest())
+        parts.append(hashlib.sha256(Path(library_lint.__file__).read_bytes()).hexdigest())
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def write_library(self, result: LibraryResult) -> dict[Path, bool]:

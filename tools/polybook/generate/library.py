@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,6 +402,15 @@ def book_head(path: Path) -> str:
         return ""
     match = _HEAD_MARK.search(text)
     return text[: match.start()].rstrip("\n") + "\n" if match else ""
+
+
+def made_from(book: Book) -> list[str]:
+    """What every module of the library is made from, as keys: each page, the library settings,
+    the frameworks, and this module's code (a change to any makes the modules again)."""
+    parts = [doc.content_key() for doc in book.pages]
+    parts += [repr(sorted(book.config.library.items())), repr(book.config.frameworks)]
+    parts.append(hashlib.sha256(Path(__file__).read_bytes()).hexdigest())
+    return parts
 
 
 def library_paths(book: Book, out: Path | None) -> dict[str, Path]:

@@ -85,14 +85,15 @@ class Preview:
 
     def start(self) -> Rebuild:
         """Build everything that is missing, then start the warm Sphinx applications."""
-        began = time.perf_counter()
-        record = Rebuild("start")
-        if self._report_source_errors(record):
-            return record
-        self.project.notebooks(self.frameworks)
-        if self.execute:
-            self._evaluate(record)
-        self._render(record, started=True)
+        return self._everything(Rebuild("start"), time.perf_counter())
+
+    def _everything(self, record: Rebuild, began: float) -> Rebuild:
+        """Notebooks, execution and every language's site, as on a first build."""
+        if not self._report_source_errors(record):
+            self.project.notebooks(self.frameworks)
+            if self.execute:
+                self._evaluate(record)
+            self._render(record, started=True)
         record.seconds = time.perf_counter() - began
         return record
 
@@ -103,16 +104,9 @@ class Preview:
         relative = sorted(p.relative_to(root).as_posix() for p in paths if p.is_relative_to(root))
         config_file = Path(self.project.config.config_file)
         if config_file in paths:
-            record = Rebuild("config", relative)
             self.close()
             self.project.reload()
-            if not self._report_source_errors(record):
-                self.project.notebooks(self.frameworks)
-                if self.execute:
-                    self._evaluate(record)
-                self._render(record, started=True)
-            record.seconds = time.perf_counter() - began
-            return record
+            return self._everything(Rebuild("config", relative), began)
         before = {doc.name: doc for doc in self.project.book.pages}
         self.project.reload()
         after = {doc.name: doc for doc in self.project.book.pages}

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import Diagnostics
 from ..fsutil import write_text
-from ..generate.library import build_library
+from ..generate.library import build_library, made_from
 from ..source.book import Book
 
 _AUTODOC = re.compile(r"^\s*\.\.\s+auto\w+::", re.M)
@@ -34,21 +34,10 @@ def library_settings(book: Book, out: Path) -> dict[str, Any]:
         return {}
     folder = out / "site" / "_python" / "d2l"
     key_path = folder.parent / ".polybook-key"
-    key = _library_key(book)
+    key = hashlib.sha256("\n".join(made_from(book)).encode()).hexdigest()
     modules = [folder / f"{fw.module}.py" for fw in book.config.frameworks]
     if not (key_path.is_file() and key_path.read_text() == key and all(m.is_file() for m in modules)):
         for fw, module in zip(book.config.frameworks, modules, strict=True):
             write_text(module, build_library(book, fw, Diagnostics()))
         write_text(key_path, key)
     return {"polybook_python_path": str(folder.parent)}
-
-
-def _library_key(book: Book) -> str:
-    """What the library is made from: every page, the library settings, polybook's library code
-    (the modules are made again only when it changes: a second of every d2l-en build)."""
-    from ..generate import library
-
-    parts = [doc.content_key() for doc in book.pages]
-    parts += [repr(sorted(book.config.library.items())), repr(book.config.frameworks)]
-    parts.append(hashlib.sha256(Path(library.__file__).read_bytes()).hexdigest())
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -26,10 +26,11 @@ node's class and ids), and the backend is the very class the entry point names.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,15 @@ KEPT = 16
 
 _read: OrderedDict[str, nodes.document] = OrderedDict()
 
+Reader = Callable[[str], nodes.document]
+
 
 def _forget(*args: Any) -> None:
     """Pages were read again (a rebuild, a warm ``serve``): what was kept is stale."""
     _read.clear()
 
 
-def _looked_up(docname: str, read: Callable[[str], nodes.document]) -> nodes.document:
+def _looked_up(docname: str, read: Reader) -> nodes.document:
     doctree = _read.get(docname)
     if doctree is None:
         doctree = _read[docname] = read(docname)
@@ -70,25 +73,33 @@ def looked_up_doctree(env: Any, docname: str) -> nodes.document:
     return _looked_up(docname, env.get_doctree)
 
 
+@contextlib.contextmanager
+def _doctrees_through(env: Any, lookup: Callable[[str, Reader], nodes.Element]) -> Iterator[None]:
+    """Within: Sphinx's ``env.get_doctree`` answered by ``lookup`` (given Sphinx's own reader),
+    for a call of Sphinx's that only looks pages up."""
+    read = env.get_doctree
+    env.get_doctree = lambda docname: lookup(docname, read)
+    try:
+        yield
+    finally:
+        del env.get_doctree
+
+
 class StandardDomainReadingOnce(StandardDomain):
     """Sphinx's standard domain, with a :numref: that reads each target page once."""
 
     def _resolve_numref_xref(
         self, env: Any, fromdocname: str, builder: Any, typ: str, target: str, node: Any, contnode: Any
     ) -> Any:
-        read = env.get_doctree
         here: nodes.document | None = node.document
 
-        def lookup(docname: str) -> nodes.document:
+        def lookup(docname: str, read: Reader) -> nodes.document:
             if docname == fromdocname and here is not None:
                 return here  # the page being written has the same ids as its pickled doctree
             return _looked_up(docname, read)
 
-        env.get_doctree = lookup  # for this call only: Sphinx looks the target up through it
-        try:
+        with _doctrees_through(env, lookup):
             return super()._resolve_numref_xref(env, fromdocname, builder, typ, target, node, contnode)
-        finally:
-            del env.get_doctree
 
 
 def _backend_found_once() -> None:
@@ -185,12 +196,12 @@ def _assign_figure_numbers_on_skeletons(self: TocTreeCollector, env: Any) -> lis
     """Sphinx's own numbering, walking each page's skeleton instead of its unpickled doctree
     (a page read before this extension kept skeletons is unpickled as before)."""
     skeletons = _skeletons(env)
-    read = env.get_doctree
-    env.get_doctree = lambda docname: skeletons[docname] if docname in skeletons else read(docname)
-    try:
+
+    def lookup(docname: str, read: Reader) -> nodes.Element:
+        return skeletons[docname] if docname in skeletons else read(docname)
+
+    with _doctrees_through(env, lookup):
         return _assign_figure_numbers(self, env)
-    finally:
-        del env.get_doctree
 
 
 FORMATTED = "polybook-bibliography.pickle"

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..fsutil import copy_file, read_source, write_json, write_text
@@ -30,6 +30,9 @@ from .apidoc import library_settings
 from .assemble import assemble
 from .downloads import build_wheel, colab_pattern, copy_pdf, pdf_name, read_json, reader_downloads
 from .shared_static import share_static
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 
 @dataclass
@@ -347,6 +350,7 @@ def translation_status_page(book: Book, lang: str) -> str:
     words = locale(lang).words
     out = ["---", "orphan: true", "---", "", f"# {words['status_title']}", ""]
     heads = [words[f"status_{k}"] for k in ("page", "done", "stale", "todo", "orphaned")]
+    used: set[tuple[str, str, str]] = set()
     for other in book.config.languages[1:]:
         rows = []
         for doc in book.pages:
@@ -356,6 +360,7 @@ def translation_status_page(book: Book, lang: str) -> str:
             if key not in _STATUS_ROWS:  # a page and pair file as before: the same counts
                 _STATUS_ROWS[key] = page_status(doc, read_source(doc.path), pair_text)
             rows.append(_STATUS_ROWS[key])
+            used.add(key)
         total = total_status(other, rows)
         name = locale(other).name
         percent = words["status_percent"].format(percent=f"{total.percent:.0f}")
@@ -369,6 +374,8 @@ def translation_status_page(book: Book, lang: str) -> str:
                 f"<td>{st.orphaned}</td><td>{bar} {width}</td></tr>"
             )
         out += ["</table>", ""]
+    for stale in _STATUS_ROWS.keys() - used:  # rows of pages and pair files as they no longer are
+        del _STATUS_ROWS[stale]
     return "\n".join(out) + "\n"
 
 
@@ -430,16 +437,22 @@ def _stamp(srcdir: Path, settings: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def run_sphinx(
-    srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int, builder: str = "html"
-) -> tuple[int, str]:
-    """Build with Sphinx (in a worker process); return its status and its warnings."""
+def sphinx_app(
+    srcdir: str,
+    outdir: str,
+    doctreedir: str,
+    settings: dict[str, Any],
+    jobs: int,
+    warnings: io.StringIO,
+    builder: str = "html",
+) -> Sphinx:
+    """Sphinx's application as polybook runs it (in a worker process): the book's settings, no
+    status output, its warnings into ``warnings``, every page built despite errors."""
     from sphinx.application import Sphinx
     from sphinx.util.console import nocolor
 
     nocolor()
-    warnings = io.StringIO()
-    app = Sphinx(
+    return Sphinx(
         srcdir,
         None,
         outdir,
@@ -452,6 +465,14 @@ def run_sphinx(
         parallel=max(1, jobs),
         keep_going=True,
     )
+
+
+def run_sphinx(
+    srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int, builder: str = "html"
+) -> tuple[int, str]:
+    """Build with Sphinx (in a worker process); return its status and its warnings."""
+    warnings = io.StringIO()
+    app = sphinx_app(srcdir, outdir, doctreedir, settings, jobs, warnings, builder)
     app.build()
     return app.statuscode, warnings.getvalue()
 

@@ -50,27 +50,13 @@ def _serve(
     conn: Connection, srcdir: str, outdir: str, doctreedir: str, settings: dict[str, Any], jobs: int
 ) -> None:
     """The worker: make the application, then build whenever asked, until told to stop."""
-    from sphinx.application import Sphinx
-    from sphinx.util.console import nocolor
+    from .site import sphinx_app
 
     quiet_worker()
-    nocolor()
     warnings = io.StringIO()
     read: list[str] = []
     try:
-        app = Sphinx(
-            srcdir,
-            None,
-            outdir,
-            doctreedir,
-            "html",
-            confoverrides=settings,
-            status=None,
-            warning=warnings,
-            freshenv=False,
-            parallel=max(1, jobs),
-            keep_going=True,
-        )
+        app = sphinx_app(srcdir, outdir, doctreedir, settings, jobs, warnings)
     except Exception as exc:  # answer every request with why, rather than die unheard
         failure = [*warnings.getvalue().splitlines(), f"Sphinx could not start: {exc}"]
         while conn.recv()[0] != "stop":
@@ -134,20 +120,11 @@ class WarmSphinx:
         self.process.start()
         child.close()
 
-    def build(self) -> WarmResult:
-        """Read what changed and write what depends on it."""
-        return self._ask("build", None)
-
-    def build_few(self) -> WarmResult:
-        """:meth:`build` after a change to a few pages: in one process, without Sphinx's workers."""
-        return self._ask("few", None)
-
-    def rewrite(self, documents: list[str]) -> WarmResult:
-        """Write every page in ``documents`` again (after a title changed the navigation)."""
-        return self._ask("rewrite", documents)
-
     def begin(self, command: str = "build", documents: list[str] | None = None) -> None:
-        """Start a build without waiting for it (several languages then build side by side)."""
+        """Start a build without waiting for it (several languages then build side by side):
+        ``build`` reads what changed and writes what depends on it; ``few`` does so in one
+        process, without Sphinx's workers (a change to a few pages); ``rewrite`` writes every
+        page in ``documents`` again (a title changed the navigation)."""
         argument = [f"{name}.ipynb" for name in documents] if documents is not None else None
         self.conn.send((command, argument))
 
@@ -164,10 +141,6 @@ class WarmSphinx:
             ) from exc
         result.warnings = [locate_warning(line, self.srcdir) for line in result.warnings if line.strip()]
         return result
-
-    def _ask(self, command: str, documents: list[str] | None) -> WarmResult:
-        self.begin(command, documents)
-        return self.receive()
 
     def close(self) -> None:
         with contextlib.suppress(OSError, BrokenPipeError, EOFError):
