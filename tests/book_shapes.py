@@ -5,8 +5,10 @@ math-only paragraphs, equations, code cells, lists, name lists, bibliography lin
 above tables, figures, prose tabs). Each translatable unit carries an id (``k12``, ``k12.3``)
 that its translation repeats, so a test can tell which translation went to which source.
 Pair files are written the ways translators write them: polybook's layout, a list followed by
-its translated list, headings twice or on one line, prose tabs with all the English first, a
-translation after the equation or code cell that follows its source. The text is ours.
+its translated list or with each translation as a nested bullet, headings twice, on one line
+or translation first with the English in brackets, prose tabs with all the English first, a
+translation after the equation or code cell that follows its source or on the lines right
+under its paragraph. The text is ours.
 """
 
 from __future__ import annotations
@@ -221,11 +223,18 @@ class Shape:
                 return f"{head} {tr.removeprefix('## ')}{mark}", False
             if layout == "consecutive":
                 return f"{head}\n{tr}{mark}", False
+            if layout == "target-first":  # `## 절 k3 (Section k3 on weights)`
+                return f"{tr} ({head.removeprefix('## ')}){mark}", False
             return f"{self.source()}\n\n{tr}", False
         if self.kind == "list" and layout == "list-after-list" and done:
             english = self.source()
             translated = "\n".join(f"* {done.get(uid, text)}" for uid, text, _ in units)
             return f"{english}\n\n{translated}", False
+        if self.kind == "list" and layout == "nested-bullet":  # each translation a bullet under its item
+            return "\n".join(
+                f"* {text}" + (f"\n    * {done[uid]}" if uid in done else f"\n\n  {SLOT}\n")
+                for uid, text, _ in units
+            ), False
         if self.kind == "list":
             return "\n".join(
                 f"* {text}" + (f"\n  {done[uid]}" if uid in done else f"\n\n  {SLOT}")
@@ -254,6 +263,8 @@ class Shape:
             return f"{source}\n\n{SLOT}", False
         if layout == "after-next" and after is not None and after.kind in STRUCT:
             return f"{source}\n\n{after.source()}\n\n{tr}", True
+        if layout == "under":  # the translation on the lines right under its paragraph
+            return f"{source}\n{tr}", False
         return f"{source}\n\n{tr}", False
 
 
@@ -276,10 +287,10 @@ def pair_file(shapes: list[Shape], chosen: set[str], layouts: dict[int, str]) ->
 
 
 LAYOUTS = {
-    "heading": ["canonical", "consecutive", "oneline"],
-    "list": ["canonical", "list-after-list"],
+    "heading": ["canonical", "consecutive", "oneline", "target-first"],
+    "list": ["canonical", "list-after-list", "nested-bullet"],
     "tabs": ["canonical", "english-first"],
-    "para": ["canonical", "after-next"],
+    "para": ["canonical", "after-next", "under"],
     "names": ["canonical", "after-next"],
     "bib": ["canonical", "after-next"],
 }

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from polybook.i18n.blocks import Chapter
-from polybook.i18n.importer import ImportReport, align_origin
+from polybook.i18n.importer import ImportReport, align_origin, carry_over
 from polybook.i18n.pairs import read_pairs
-from polybook.i18n.sync import carry, sync_page
+from polybook.i18n.sync import carry, render, sync_page
 
 
 def synced(chapter: str, pairs: str) -> str:
@@ -143,6 +143,33 @@ def test_a_deleted_tab_set_after_english_first_tabs_is_no_translation_of_them() 
         "TensorFlow는 층을 추적합니다.",
     ):
         assert line in orphaned
+
+
+def test_a_deleted_list_after_a_translated_list_is_no_translation_of_it() -> None:
+    """Found by the property tests: two lists, each written as an English list followed by its
+    translated list (markdown reads all four as one list), and the second deleted from the
+    chapter. Its English, worded like the first list's, is a source gone since: the first
+    list keeps its own translations, the second goes whole to the orphans."""
+    chapter = (
+        "# Tips\n\n* Scale the inputs before training.\n* Shuffle the examples every epoch.\n\nThen train.\n"
+    )
+    pairs = (
+        "# Tips\n\n# 요령\n\n"
+        "* Scale the inputs before training.\n* Shuffle the examples every epoch.\n\n"
+        "* 학습 전에 입력의 크기를 맞춥니다.\n* 에포크마다 예제를 섞습니다.\n\n"
+        "* Scale the inputs before testing.\n* Shuffle the examples every step.\n\n"
+        "* 테스트 전에 출력의 크기를 맞춥니다.\n* Shuffle the examples every step.\n\n"
+        "Then train.\n\n그런 다음 학습합니다.\n"
+    )
+    found = translations_of(chapter, pairs)
+    assert found["Scale the inputs before training."] == "학습 전에 입력의 크기를 맞춥니다."
+    assert found["Shuffle the examples every epoch."] == "에포크마다 예제를 섞습니다."
+    result = sync_page(Chapter.of(chapter), pairs)
+    orphaned = result.text[result.text.index("<!-- polybook:orphaned -->") :]
+    assert orphaned.count("Shuffle the examples every step.") == 2  # an item left in English
+    for line in ("Scale the inputs before testing.", "테스트 전에 출력의 크기를 맞춥니다."):
+        assert line in orphaned
+    assert (result.status.translated, result.status.orphaned) == (4, 2)
 
 
 LOSS = """# Loss
@@ -339,3 +366,224 @@ def test_import_of_a_page_with_an_extra_paragraph_pairs_each_block_with_its_own(
     ]
     assert untranslated == []
     assert (report.anchor + report.length, report.unpaired) == (4, 1)
+
+
+# -- found by a new user's trial on real chapters: one fixture per class -------------------------
+
+STEPS = [
+    "Load the images and scale every pixel to the unit interval.",
+    "Split the examples into a training set and a validation set.",
+    "Train a small network and watch the validation loss each epoch.",
+]
+STEPS_KO = [
+    "이미지를 불러오고 모든 픽셀을 단위 구간으로 맞춥니다. (1)",
+    "예제를 훈련 세트와 검증 세트로 나눕니다. (2)",
+    "작은 신경망을 훈련하며 에포크마다 검증 손실을 지켜봅니다. (3)",
+]
+
+
+def without(items: list[str], gone: int) -> list[str]:
+    return [s for k, s in enumerate(items) if k != gone]
+
+
+@pytest.mark.parametrize("gone", [0, 1])
+@pytest.mark.parametrize("shape", ["list", "paragraphs"])
+def test_a_block_deleted_from_an_english_first_run_takes_its_own_translation_along(shape, gone) -> None:  # type: ignore[no-untyped-def]
+    """All the English first, then all the translations; one English block leaves the chapter.
+    Its English is an old source, not the translation of the block before it: every block left
+    keeps its own translation, the deleted one goes to the orphans with its own."""
+    joint = "\n" if shape == "list" else "\n\n"
+    bullet = "* " if shape == "list" else ""
+
+    def block(items: list[str]) -> str:
+        return joint.join(bullet + s for s in items)
+
+    chapter = f"# Steps\n\n{block(without(STEPS, gone))}\n"
+    pairs = f"# Steps\n\n# 단계\n\n{block(STEPS)}\n\n{block(STEPS_KO)}\n"
+    found = translations_of(chapter, pairs)
+    for k, source in enumerate(STEPS):
+        if k != gone:
+            assert found[source] == STEPS_KO[k]
+    result = sync_page(Chapter.of(chapter), pairs)
+    orphaned = result.text[result.text.index("<!-- polybook:orphaned -->") :]
+    assert STEPS[gone] in orphaned and STEPS_KO[gone] in orphaned
+    assert (result.status.translated, result.status.orphaned) == (3, 1)
+    assert sync_page(Chapter.of(chapter), result.text).text == result.text
+
+
+def test_a_deleted_block_after_an_untranslated_one_is_no_translation_of_it() -> None:
+    """Each block followed by its translation, the first left untranslated with no slot, the
+    second deleted: the deleted English is an old source with its translation, and the first
+    block stays untranslated."""
+    chapter = f"# Steps\n\n{STEPS[0]}\n\n{STEPS[2]}\n"
+    pairs = f"# Steps\n\n# 단계\n\n{STEPS[0]}\n\n{STEPS[1]}\n\n{STEPS_KO[1]}\n\n{STEPS[2]}\n\n{STEPS_KO[2]}\n"
+    found = translations_of(chapter, pairs)
+    assert (found[STEPS[0]], found[STEPS[2]]) == ("", STEPS_KO[2])
+    result = sync_page(Chapter.of(chapter), pairs)
+    assert f"<!-- polybook:orphaned -->\n\n{STEPS[1]}\n\n{STEPS_KO[1]}\n" in result.text
+
+
+def test_english_first_tabs_with_one_edited_keep_each_translation_in_its_tab() -> None:
+    """Three prose tabs saying nearly the same, all the English first; the first words of the
+    pytorch tab are edited. The old pytorch English is no copy of the mxnet tab: pytorch's
+    translation stays with it, stale."""
+    body = (
+        " offers many functions\nfor making new tensors\nfilled with values.\nCalling `arange(n)`, for one,"
+        "\ngives a vector of evenly spaced values\nfrom 0 up to `n` (left out).\nUnless told otherwise,"
+        "\nnew tensors live in main memory\nand are computed on the CPU."
+    )
+    ko = "는 0, 1 또는 난수로 채운 텐서를 만들고 CPU에 저장합니다."
+    tabs = [("mxnet", "MXNet"), ("pytorch", "PyTorch"), ("tensorflow", "TensorFlow")]
+    english = "\n\n".join(f":begin_tab:`{t}`\n{n}{body}\n:end_tab:" for t, n in tabs)
+    korean = "\n\n".join(f":begin_tab:`{t}`\n{n}{ko} ({t})\n:end_tab:" for t, n in tabs)
+    chapter = f"# Tensors\n\n{english}\n".replace("PyTorch offers many", "PyTorch has plenty of")
+    read = Chapter.of(chapter)
+    found, _ = carry(read, read_pairs(f"# Tensors\n\n# 텐서\n\n{english}\n\n{korean}\n", read))
+    for pair, (tab, _) in zip(found[1:], tabs, strict=True):
+        assert pair.translation.endswith(f"({tab})"), (pair.source, pair.translation)
+    assert [p.previous is not None for p in found[1:]] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    "note", ["역자 주: '특징'은 feature를 옮긴 말입니다.", "<!-- 역자: 검토가 필요합니다 -->"]
+)
+def test_a_translators_note_between_a_block_and_its_translation_is_kept_aside(note) -> None:  # type: ignore[no-untyped-def]
+    """A short note (as text or as an HTML comment) between a paragraph and its translation:
+    the translation, which fits the paragraph by its length and its reference, is the pair;
+    the note is kept in the orphaned section."""
+    source = "Stacking the features of every example as rows gives the design matrix of :eqref:`eq_x`."
+    translation = "모든 예제의 특징을 행으로 쌓으면 :eqref:`eq_x`의 설계 행렬이 됩니다."
+    chapter = f"# Data\n\n{source}\n"
+    pairs = f"# Data\n\n# 데이터\n\n{source}\n\n{note}\n\n{translation}\n"
+    assert translations_of(chapter, pairs)[source] == translation
+    text = synced(chapter, pairs)
+    assert note in text[text.index("<!-- polybook:orphaned -->") :]
+
+
+def test_translations_written_as_nested_bullets_are_read_without_their_bullet() -> None:
+    """Each translation as a nested bullet under its item; the first item then deleted. The
+    translations lose their bullet, and a second sync changes nothing."""
+    chapter = "# Steps\n\n" + "\n".join(f"* {s}" for s in STEPS[1:]) + "\n"
+    pairs = (
+        "# Steps\n\n# 단계\n\n"
+        + "\n".join(f"* {s}\n    * {t}" for s, t in zip(STEPS, STEPS_KO, strict=True))
+        + "\n"
+    )
+    found = translations_of(chapter, pairs)
+    assert (found[STEPS[1]], found[STEPS[2]]) == (STEPS_KO[1], STEPS_KO[2])
+    first = sync_page(Chapter.of(chapter), pairs)
+    assert first.status.orphaned == 1
+    assert f"* {STEPS[1]}\n\n  {STEPS_KO[1]}\n" in first.text
+    assert sync_page(Chapter.of(chapter), first.text).text == first.text
+
+
+def test_an_edited_multiline_item_keeps_the_translation_written_right_under_it() -> None:
+    """An item of three lines, its translation on the next lines with no blank line; one word
+    of the English then edited: the translation is the item's, stale, not its last two lines."""
+    item = (
+        "* Is there a way to draw the points\n  so that nearby points stay near\n  and far points stay far?"
+    )
+    ko = "  가까운 점은 가깝게, 먼 점은 멀게 두도록\n  점들을 그리는 방법이 있을까요? (A)"
+    chapter = "# Maps\n\n" + item.replace("a way", "any way") + "\n"
+    read = Chapter.of(chapter)
+    found, orphans = carry(read, read_pairs(f"# Maps\n\n# 지도\n\n{item}\n{ko}\n", read))
+    assert found[1].translation.endswith("(A)") and found[1].previous is not None
+    assert orphans == []
+
+
+def test_a_deleted_exercise_with_sub_questions_is_one_orphan_read_back_whole() -> None:
+    """polybook's own layout; an exercise with nested sub-questions leaves the chapter. Its
+    orphan reads back as one pair (the nested list does not split it), a second sync changes
+    nothing, and undoing the deletion brings its translation back."""
+    first = (
+        "1. Suppose the matrix has full rank.\n    1. What if it does not?\n    1. How would you repair it?"
+    )
+    second = "1. Suppose the noise is Laplacian."
+    chapter = f"# Exercises\n\n{first}\n{second}\n"
+    pairs = sync_page(Chapter.of(chapter), None).text.replace(
+        "    1. How would you repair it?\n\n   <!-- polybook:untranslated -->",
+        "    1. How would you repair it?\n\n   행렬이 최대 계수라고 가정합니다. (A)\n"
+        "    1. 그렇지 않으면 어떻게 될까요? (A1)\n    1. 어떻게 고치겠습니까? (A2)",
+    )
+    assert "(A2)" in pairs
+    edited = Chapter.of(f"# Exercises\n\n{second}\n")
+    once = sync_page(edited, pairs)
+    assert sync_page(edited, once.text).text == once.text
+    orphans = read_pairs(once.text, edited).orphans
+    assert [(o.source.split("\n")[0], o.translation.split("\n")[0]) for o in orphans] == [
+        ("Suppose the matrix has full rank.", "행렬이 최대 계수라고 가정합니다. (A)")
+    ]
+    back = Chapter.of(chapter)
+    found, _ = carry(back, read_pairs(once.text, back))
+    assert found[1].translation.endswith("어떻게 고치겠습니까? (A2)")
+
+
+def test_a_heading_written_translation_first_with_the_english_in_brackets_is_a_pair() -> None:
+    chapter = "# Linear Models\n\nA line through the data.\n\n## Basics\n\nStart with one feature.\n"
+    pairs = "# 선형 모델 (Linear Models)\n\nA line through the data.\n\n데이터를 지나는 직선.\n\n"
+    pairs += "## 기초 (Basics)\n"
+    found = translations_of(chapter, pairs)
+    assert (found["# Linear Models"], found["## Basics"]) == ("# 선형 모델", "## 기초")
+
+
+def test_an_edited_paragraph_keeps_the_translation_written_on_the_lines_under_it() -> None:
+    source = "Large errors\ncount far more\nthan small ones."
+    chapter = "# Loss\n\n" + source.replace("far more", "much more") + "\n"
+    read = Chapter.of(chapter)
+    found, orphans = carry(
+        read, read_pairs(f"# Loss\n\n# 손실\n\n{source}\n큰 오차는\n작은 오차보다 훨씬 중요합니다.\n", read)
+    )
+    assert found[1].translation == "큰 오차는\n작은 오차보다 훨씬 중요합니다."
+    assert found[1].previous == source and orphans == []
+
+
+def test_code_with_translated_comments_is_kept_as_an_orphan_not_dropped() -> None:
+    """Code comes from the chapter; a cell whose comment a translator translated (in place, or
+    as a copy under the English cell) is kept in the orphaned section, never dropped."""
+    cell = "```{.python .input}\n#@tab all\nn = 100  # number of points\n```"
+    chapter = f"# Points\n\nMake some points.\n\n{cell}\n"
+    translated = cell.replace("number of points", "점의 개수")
+    for pairs in (
+        f"# Points\n\n# 점\n\nMake some points.\n\n점을 만듭니다.\n\n{translated}\n",
+        f"# Points\n\n# 점\n\nMake some points.\n\n점을 만듭니다.\n\n{cell}\n\n{translated}\n",
+    ):
+        result = sync_page(Chapter.of(chapter), pairs)
+        text = result.text
+        assert f"Make some points.\n\n점을 만듭니다.\n\n{cell}\n" in text  # the chapter's own cell
+        assert f"<!-- polybook:unpaired -->\n\n{translated}\n" in text[text.index("<!-- polybook:orphaned") :]
+        assert sync_page(Chapter.of(chapter), text).text == text
+
+
+def test_an_arrow_in_an_edited_source_leaves_its_stale_note_whole() -> None:
+    """A stale note holds the old English in an HTML comment; an arrow ``-->`` in it is escaped,
+    so the note neither ends early nor loses words sync after sync."""
+    source = "Data flows input --> model --> output."
+    chapter = "# Flow\n\n" + source.replace("flows", "moves") + "\n"
+    once = sync_page(
+        Chapter.of(chapter), f"# Flow\n\n# 흐름\n\n{source}\n\n데이터는 입력에서 출력으로 흐릅니다.\n"
+    ).text
+    assert sync_page(Chapter.of(chapter), once).text == once
+    read = Chapter.of(chapter)
+    found, _ = carry(read, read_pairs(once, read))
+    assert found[1].previous == source
+
+
+def test_import_into_a_chapter_whose_paragraphs_moved_pairs_each_with_its_own() -> None:
+    """A d2lbook translation made before two paragraphs swapped places; each translation comes
+    in with its own paragraph (none orphaned), and a sync right after changes nothing."""
+    a, b = "Scores are normalised by a softmax.", "Queries meet keys in one matrix product."
+    ka, kb = "점수는 소프트맥스로 정규화합니다. (A)", "질의와 키는 한 번의 행렬 곱에서 만납니다. (B)"
+    old, _, _ = align_origin(f"# Scores\n\n{a}\n\n{b}\n", f"# 점수\n\n{ka}\n\n{kb}\n", ImportReport("x"))
+    today = Chapter.of(f"# Scores\n\n{b}\n\n{a}\n")
+    pairs, orphans = carry_over(old, today)
+    assert [p.translation for p in pairs] == ["# 점수", kb, ka] and orphans == []
+    text = render(today, pairs, orphans)
+    assert sync_page(today, text).text == text
+
+
+def test_import_keeps_code_whose_comments_were_translated() -> None:
+    cell = "```{.python .input}\n#@tab all\nn = 100  # number of points\n```"
+    origin = f"# Points\n\nMake some points.\n\n{cell}\n"
+    translated = f"# 点\n\n生成一些点。\n\n{cell.replace('number of points', '点的个数')}\n"
+    _, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
+    assert [e.text for e in unpaired] == [cell.replace("number of points", "点的个数")]

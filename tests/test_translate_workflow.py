@@ -292,6 +292,34 @@ def test_import_works_on_a_d2lbook_book_with_only_config_ini(tmp_path, capsys, m
     assert run(capsys, "status", "ko", "--format", "json")[0] == 0  # ko is a language of the book now
 
 
+def test_import_reads_an_old_translation_in_a_legacy_encoding_and_reports_an_unreadable_one(  # type: ignore[no-untyped-def]
+    tmp_path, capsys, monkeypatch
+) -> None:
+    """Old translations come in the encodings of their time: EUC-KR is read as such (and
+    said), a file no encoding reads is an error for its page alone."""
+    index = "# Demo\n\n```toc\nchapter_x/dropout\nchapter_y/other\n```\n"
+    other = "# Other\n\nSome other text.\n"
+    root = d2lbook(
+        tmp_path / "book", {"index.md": index, "chapter_x/dropout.md": ORIGIN, "chapter_y/other.md": other}
+    )
+    old = tmp_path / "d2l-ko"
+    for name in ("chapter_x", "chapter_y"):
+        (old / name).mkdir(parents=True)
+    (old / "chapter_x/dropout_origin.md").write_text(ORIGIN)
+    (old / "chapter_x/dropout.md").write_bytes(TRANSLATED.encode("cp949"))
+    (old / "chapter_y/other_origin.md").write_text(other)
+    (old / "chapter_y/other.md").write_bytes(b"\x00\x9f\x92\x96" * 40)
+    monkeypatch.chdir(root)
+    code, out, err = run(capsys, "import", "ko", "--from", str(old))
+    assert code == 1
+    assert "1 page(s) imported" in out
+    assert "../d2l-ko/chapter_x/dropout.md:1: warning: not UTF-8: read as cp949, written in UTF-8" in err
+    assert "../d2l-ko/chapter_y/other.md: not UTF-8 at byte 1 (line 1) [polybook.encoding]" in err
+    pair = (root / "translations/ko/chapter_x/dropout.md").read_text(encoding="utf-8")
+    assert "At test time, nothing is dropped.\n\n테스트할 때는 아무것도 떨어뜨리지 않습니다.\n" in pair
+    assert not (root / "translations/ko/chapter_y/other.md").exists()
+
+
 # -- PO and XLIFF, on our own book -----------------------------------------------------------------
 
 

@@ -103,6 +103,11 @@ class Kind(enum.Enum):
         "a file the configuration names (a resource, logo, favicon, stylesheet, script) does not exist",
     )
     ENCODING = ("encoding", Severity.ERROR, "a page, pair file or configuration is not UTF-8")
+    ENCODING_GUESSED = (
+        "encoding-guessed",
+        Severity.WARNING,
+        "a file to import is not UTF-8: read in the encoding it appears to be in (named), written as UTF-8",
+    )
     OUTPUT = (
         "output",
         Severity.ERROR,

@@ -83,6 +83,26 @@ def decode(data: bytes, path: Path | str) -> str:
         raise EncodingError(str(path), exc.start, line) from exc
 
 
+def decode_foreign(data: bytes, path: Path | str) -> tuple[str, str]:
+    """Text made elsewhere (an old translation to import): UTF-8 when it is, else the encoding
+    it was most likely written in, and that encoding's name (``utf-8`` when it is UTF-8).
+
+    Old translations come in the encodings of their time (EUC-KR, GB18030, Shift JIS…); the
+    guess is charset-normalizer's, which decodes every byte or gives no answer.
+
+    :raises EncodingError: when no encoding reads it (a binary file).
+    """
+    try:
+        return decode(data, path), "utf-8"
+    except EncodingError as exc:
+        from charset_normalizer import from_bytes  # only imports of files made elsewhere need it
+
+        found = from_bytes(data).best()
+        if found is None or "\x00" in str(found):
+            raise exc
+        return str(found).removeprefix(BOM), found.encoding
+
+
 def read_source(path: Path) -> str:
     """A file a person wrote (a page, a pair file, a configuration), as text.
 

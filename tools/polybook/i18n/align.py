@@ -63,6 +63,9 @@ def anchor_agreement(a: str, b: str) -> float | None:
     return 2 * sum((ours & theirs).values()) / total
 
 
+_WORD = re.compile(r"\w+")
+
+
 @functools.lru_cache(maxsize=16384)
 def _words(text: str) -> str:
     return prose(text)
@@ -71,6 +74,16 @@ def _words(text: str) -> str:
 def similarity(a: str, b: str) -> float:
     """How alike two blocks' words are (0 to 1): rapidfuzz's normalised Indel similarity."""
     return fuzz.ratio(_words(a), _words(b)) / 100
+
+
+def repeated(translation: str, source: str) -> float:
+    """The share of a translation's words that its source has (0 to 1): how much of the source
+    a translation in the same script repeats (a list of names, in any order; numbers; a
+    bibliography line). Words, not characters: two unrelated English sentences share half
+    their characters, but few of their words."""
+    theirs = _WORD.findall(prose(translation).lower())
+    ours = set(_WORD.findall(prose(source).lower()))
+    return sum(1 for w in theirs if w in ours) / len(theirs) if theirs else 0.0
 
 
 def similarities(olds: Sequence[str], news: Sequence[str]) -> list[list[float]]:
@@ -240,7 +253,10 @@ def pair_translations(
                 best[r][c + 1], step[r][c + 1] = here + SKIP, (r, c, "")
             if r < rows and c < cols:
                 cost, how = pair_cost(sources[r], translations[c], ratio)
-                cost += 0.1 * abs(c - r)  # of pairs alike, the one in the same place in both runs
+                # of pairs alike, the one in the same place in both runs, counted from their
+                # ends when sources outnumber translations: with one translation per source in
+                # turn, the sources left untranslated come first (S1 S2 T2)
+                cost += 0.1 * abs((rows - r) - (cols - c) if rows > cols else c - r)
                 if here + cost < best[r + 1][c + 1]:
                     best[r + 1][c + 1], step[r + 1][c + 1] = here + cost, (r, c, how)
     links: list[Link] = []
@@ -290,7 +306,9 @@ class Scripts:
 
     source: str
     target: str
-    """The translation's script, or the source's when they share one (nothing to tell)."""
+    """The translation's main script, or the source's when they share one (nothing to tell)."""
+    others: tuple[str, ...] = ()
+    """Further scripts the translation is written in (Japanese: kanji beside kana)."""
 
     @classmethod
     def of(cls, source_units: Sequence[Unit], pair_text: str) -> Scripts:
@@ -299,8 +317,11 @@ class Scripts:
         # letters the pair file has beyond the chapter's own (a Greek mu in the English is no translation)
         theirs = script_counts(pair_text) - ours
         del theirs[source]
-        target = theirs.most_common(1)[0][0] if theirs else source
-        return cls(source, target)
+        found = theirs.most_common()
+        if not found:
+            return cls(source, source)
+        (target, most), *rest = found
+        return cls(source, target, tuple(name for name, n in rest if n >= most / 10))
 
     @property
     def ratio(self) -> float:
@@ -309,14 +330,17 @@ class Scripts:
 
     def written_in_target(self, text: str) -> bool:
         """Whether ``text`` (math and markup included) has letters of the translation's script."""
-        pattern = _SCRIPTS.get(self.target)
-        return self.target != self.source and pattern is not None and bool(pattern.search(text))
+        return self.target != self.source and any(
+            _SCRIPTS[name].search(text) for name in (self.target, *self.others) if name in _SCRIPTS
+        )
 
     def target_share(self, text: str) -> float:
-        """The share of ``text``'s letters in the translation's script."""
+        """The share of ``text``'s letters in the translation's scripts."""
         counts = script_counts(text)
         letters = sum(counts.values())
-        return counts[self.target] / letters if letters and self.target != self.source else 0.0
+        if not letters or self.target == self.source:
+            return 0.0
+        return sum(counts[name] for name in (self.target, *self.others)) / letters
 
     def source_like(self, text: str) -> bool:
         """Whether ``text`` may be a source block: False only for a block written mostly in

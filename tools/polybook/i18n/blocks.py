@@ -162,11 +162,21 @@ def marker_kind(text: str) -> str | None:
     return None
 
 
+def escape_comment(text: str) -> str:
+    """``text`` fit to stand inside an HTML comment: an arrow ``-->`` in it would end the
+    comment (a stale note's old source), so it is written ``--&gt;``."""
+    return text.replace("-->", "--&gt;")
+
+
+def unescape_comment(text: str) -> str:
+    return text.replace("--&gt;", "-->")
+
+
 def stale_previous(comment: str) -> str:
     """The previous source text a stale comment holds."""
     body = comment.strip()
     _, _, rest = body.partition("\n")
-    return rest.rsplit("-->", 1)[0].strip("\n") if rest else ""
+    return unescape_comment(rest.rsplit("-->", 1)[0].strip("\n")) if rest else ""
 
 
 def draft_score(comment: str) -> str:

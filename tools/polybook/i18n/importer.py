@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Diagnostics, Kind
-from ..fsutil import read_source
+from ..fsutil import decode_foreign
 from . import align
 from .align import CHANGED, Scripts
 from .blocks import Chapter, Element, elements, prose, units
 from .pairs import Pair, PairFile, Piece, read_pairs
 from .status import status_of
-from .sync import PageSync, carry, lost, render
+from .sync import PageSync, carry, lost, render, revive
 
 
 @dataclass
@@ -101,7 +101,8 @@ def align_origin(
     # anchors equal in both cut the pages into windows (None never equals None: distinct objects)
     shared = align._lcs([k or object() for k in keys], [k or object() for k in theirs])  # type: ignore[misc]
     bounds = [(-1, -1), *shared, (len(origin), len(translated))]
-    ratio = Scripts.of(units(origin_text), translated_text).ratio
+    scripts = Scripts.of(units(origin_text), translated_text)
+    ratio = scripts.ratio
     pairs: list[Pair] = []
     unpaired: list[Element] = []
     untranslated: list[Element] = []
@@ -111,6 +112,13 @@ def align_origin(
             e
             for e in translated[j0 + 1 : j1]
             if (e.role in ("text", "item") and prose(e.text)) or (e.role == "struct" and e.kind == "math")
+        ]
+        # code whose comments or strings were translated: polybook takes code from the chapter,
+        # so it is no pair; kept as an orphan all the same, with its warning
+        unpaired += [
+            e
+            for e in translated[j0 + 1 : j1]
+            if e.role == "struct" and e.kind == "fence" and scripts.written_in_target(e.text)
         ]
         if not sources:
             unpaired += [t for t in targets if t.role != "struct"]
@@ -156,7 +164,7 @@ def carry_over(old: list[Pair], chapter: Chapter) -> tuple[list[Pair], list[Pair
             new.previous = pair.previous if pair.previous is not None else pair.source
         else:
             new.previous = pair.previous
-    return pairs, orphans
+    return pairs, revive(pairs, orphans)  # a block moved since: its translation goes with it
 
 
 def align_scores(old: list[Pair], chapter: Chapter) -> align.Scores:
@@ -242,6 +250,18 @@ def write_merged(
     return PageSync(text, status_of(page, pairs, all_orphans), pairs, all_orphans, [], rescued)
 
 
+def read_foreign(path: Path, shown: str, diags: Diagnostics) -> str:
+    """A file made elsewhere, in whatever encoding it was written in; a warning names the
+    encoding when it is not UTF-8 (the pair file is written in UTF-8).
+
+    :raises EncodingError: when no encoding reads it.
+    """
+    text, encoding = decode_foreign(path.read_bytes(), shown)
+    if encoding != "utf-8":
+        diags.add(Kind.ENCODING_GUESSED, f"not UTF-8: read as {encoding}, written in UTF-8", shown, 1)
+    return text
+
+
 def import_d2lbook_page(
     chapter: Chapter,
     page: str,
@@ -252,14 +272,18 @@ def import_d2lbook_page(
 ) -> Imported:
     """One page of a d2lbook translation; ``shown`` are the two files' paths for messages."""
     report = ImportReport(page)
-    origin_text, translated_text = read_source(origin_path), read_source(translated_path)
+    read = Diagnostics()
+    origin_text = read_foreign(origin_path, shown[0], read)
+    translated_text = read_foreign(translated_path, shown[1], read)
     old, unpaired, untranslated = align_origin(origin_text, translated_text, report)
     pairs, orphans = carry_over(old, chapter)
     orphans += [Pair("", e.text, line=e.line) for e in unpaired]
     extra = [Piece(p.translation, 0) for p in old if p.translation]
     extra += [Piece(e.text, e.line) for e in unpaired]
     result = Imported(
-        write_merged(chapter, page, existing, pairs, orphans, incoming_wins=False, extra_kept=extra), report
+        write_merged(chapter, page, existing, pairs, orphans, incoming_wins=False, extra_kept=extra),
+        report,
+        read,
     )
     for element in unpaired:
         result.diagnostics.add(
@@ -282,13 +306,15 @@ def import_pair_file_page(
     chapter: Chapter, page: str, path: Path, existing: str | None, shown: str
 ) -> Imported:
     """One page given as a pair file in a translator's layout (no ``_origin`` beside it)."""
-    text = read_source(path)
+    read = Diagnostics()
+    text = read_foreign(path, shown, read)
     held = read_pairs(text, chapter)
     pairs, orphans = carry(chapter, held)
     report = ImportReport(page, anchor=sum(1 for p in pairs if p.translation), unpaired=len(held.unpaired))
     result = Imported(
         write_merged(chapter, page, existing, pairs, orphans, incoming_wins=False, extra_kept=held.kept),
         report,
+        read,
     )
     for pair in held.unpaired:
         result.diagnostics.add(

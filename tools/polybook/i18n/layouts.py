@@ -11,11 +11,21 @@ its place: the translation's part knows the source part it was written in (``own
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from . import align
 from .align import CHANGED, Scripts
-from .blocks import Chapter, Element, draft_score, elements, marker_kind, stale_previous
+from .blocks import (
+    Chapter,
+    Element,
+    draft_score,
+    elements,
+    item_content,
+    list_items,
+    marker_kind,
+    stale_previous,
+)
 
 
 @dataclass
@@ -61,8 +71,10 @@ def _split_heading(text: str, titles: dict[str, list[str]], scripts: Scripts) ->
     for source in titles.get(hashes, []):
         if title.startswith(source) and title[len(source) :].strip(_SEPARATORS):
             return f"{hashes} {source}", f"{hashes} {title[len(source) :].strip(_SEPARATORS)}"
-        if title.endswith(source) and title[: -len(source)].strip(_SEPARATORS):
-            return f"{hashes} {source}", f"{hashes} {title[: -len(source)].strip(_SEPARATORS)}"
+        # the translation first, the English after it, perhaps in brackets: `## 기초 (Basics)`
+        inner = title.rstrip(_SEPARATORS)
+        if inner.endswith(source) and inner[: -len(source)].strip(_SEPARATORS):
+            return f"{hashes} {source}", f"{hashes} {inner[: -len(source)].strip(_SEPARATORS)}"
     words = title.split(" ")
     first = next((k for k, w in enumerate(words) if scripts.written_in_target(w)), None)
     if first:
@@ -102,10 +114,9 @@ def _translation_starts(lines: list[str], known: set[str], scripts: Scripts) -> 
     if len(lines) < 2:
         return None
     if scripts.target != scripts.source:
-        for k in range(1, len(lines)):
-            head, rest = "\n".join(lines[:k]), "\n".join(lines[k:])
-            if scripts.source_like(head) and not scripts.source_like(rest):
-                return k
+        first = next((k for k, ln in enumerate(lines) if scripts.written_in_target(ln)), None)
+        if first and scripts.source_like("\n".join(lines[:first])):
+            return first
         return None
     best, where = CHANGED, None
     for k in range(1, len(lines)):
@@ -116,6 +127,22 @@ def _translation_starts(lines: list[str], known: set[str], scripts: Scripts) -> 
     return where
 
 
+def _unbulleted(text: str) -> str:
+    """A translation written as a nested bullet under its item (``* English`` then
+    ``    * 번역``): its text without the bullet. Anything else is left as it is."""
+    flat = textwrap.dedent(text)
+    if not re.match(r"[*+-] ", flat):
+        return text
+    found = list_items(flat)
+    if len(found) != 1:
+        return text
+    lines = flat.split("\n")
+    _, end, column = found[0]
+    if any(ln.strip() for ln in lines[end:]):
+        return text
+    return item_content(lines[:end], column).rstrip("\n")
+
+
 def _inner(element: Element, lines: list[str], start: int) -> list[Part]:
     """What an item holds under its source text: notes and translations, in order."""
     parts: list[Part] = []
@@ -123,7 +150,7 @@ def _inner(element: Element, lines: list[str], start: int) -> list[Part]:
     chunk_at = start
 
     def flush() -> None:
-        text = "\n".join(chunk).strip("\n")
+        text = _unbulleted("\n".join(chunk).strip("\n"))
         if text.strip():
             first = chunk_at + next(k for k, ln in enumerate(chunk) if ln.strip())
             parts.append(Part(element, text, element.line + first, "translation"))
@@ -184,6 +211,12 @@ def parts_of(text: str, chapter: Chapter, scripts: Scripts) -> tuple[list[Part],
                 main.append(Part(element, element.text, element.line))
         elif element.role == "text" and target is main and "\n" in element.text:
             head = next((u for u in unit_texts if element.text.startswith(u + "\n")), None)
+            if head is None and element.text not in unit_texts:
+                # its source edited since: cut where the translation's script starts
+                lines = element.text.split("\n")
+                cut = _translation_starts(lines, set(unit_texts), scripts)
+                if cut and scripts.target != scripts.source:
+                    head = "\n".join(lines[:cut])
             if head is not None and present.count(head) == 0:  # a translation right under its source
                 rest = element.text[len(head) + 1 :]
                 source = Part(element, head, element.line)

@@ -145,37 +145,48 @@ def import_folder(book: Book, lang: str, folder: Path, docs: Sequence[Document])
     result = ImportResult()
     from_tool = exchange.is_exchange_folder(folder)
     for doc in docs:
-        target, shown = _paths(book, lang, doc)
-        existing = read_source(target) if target.is_file() else None
-        chapter = Chapter.of(read_source(doc.path))
-        translated = folder / f"{doc.name}.md"
-        origin = folder / f"{doc.name}_origin.md"
-        exported = exchange.exchange_file(folder, doc.name) if from_tool else None
-        if exported is not None:
-            result.kind = exported.suffix.lstrip(".").replace("xlf", "xliff")
-            pairs, orphans = carry_over(exchange.read_exchange(exported), chapter)
-            synced = write_merged(chapter, doc.name, existing, pairs, orphans, incoming_wins=True)
-            report = ImportReport(doc.name, anchor=sum(1 for p in pairs if p.translation or p.draft))
-            diags = Diagnostics()
-        elif translated.is_file() and origin.is_file():
-            result.kind = "d2lbook"
-            shown_files = (display_path(origin), display_path(translated))
-            done = import_d2lbook_page(chapter, doc.name, origin, translated, existing, shown_files)
-            synced, report, diags = done.sync, done.report, done.diagnostics
-        elif translated.is_file():
-            result.kind = result.kind or "pairs"
-            done = import_pair_file_page(chapter, doc.name, translated, existing, display_path(translated))
-            synced, report, diags = done.sync, done.report, done.diagnostics
-        else:
-            continue
-        page = PageResult(doc.name, target, synced.status, created=existing is None)
-        page.changed = write_text(target, synced.text)
-        page.diagnostics = diags
-        unpaired_warnings(synced, shown, page.diagnostics)
-        result.pages.append(page)
-        result.reports.append(report)
-        result.diagnostics.extend(page.diagnostics)
+        try:
+            _import_page(book, lang, folder, doc, from_tool, result)
+        except EncodingError as exc:  # that page is left as it is; the others come in
+            result.diagnostics.items.append(exc.diagnostic())
     return result
+
+
+def _import_page(
+    book: Book, lang: str, folder: Path, doc: Document, from_tool: bool, result: ImportResult
+) -> None:
+    from . import exchange
+
+    target, shown = _paths(book, lang, doc)
+    existing = read_source(target) if target.is_file() else None
+    chapter = Chapter.of(read_source(doc.path))
+    translated = folder / f"{doc.name}.md"
+    origin = folder / f"{doc.name}_origin.md"
+    exported = exchange.exchange_file(folder, doc.name) if from_tool else None
+    if exported is not None:
+        result.kind = exported.suffix.lstrip(".").replace("xlf", "xliff")
+        pairs, orphans = carry_over(exchange.read_exchange(exported), chapter)
+        synced = write_merged(chapter, doc.name, existing, pairs, orphans, incoming_wins=True)
+        report = ImportReport(doc.name, anchor=sum(1 for p in pairs if p.translation or p.draft))
+        diags = Diagnostics()
+    elif translated.is_file() and origin.is_file():
+        result.kind = "d2lbook"
+        shown_files = (display_path(origin), display_path(translated))
+        done = import_d2lbook_page(chapter, doc.name, origin, translated, existing, shown_files)
+        synced, report, diags = done.sync, done.report, done.diagnostics
+    elif translated.is_file():
+        result.kind = result.kind or "pairs"
+        done = import_pair_file_page(chapter, doc.name, translated, existing, display_path(translated))
+        synced, report, diags = done.sync, done.report, done.diagnostics
+    else:
+        return
+    page = PageResult(doc.name, target, synced.status, created=existing is None)
+    page.changed = write_text(target, synced.text)
+    page.diagnostics = diags
+    unpaired_warnings(synced, shown, page.diagnostics)
+    result.pages.append(page)
+    result.reports.append(report)
+    result.diagnostics.extend(page.diagnostics)
 
 
 def export_pages(

@@ -3,17 +3,21 @@
 A pair file is read against today's chapter, whatever layout a translator wrote it in:
 
 - polybook's own (each source block followed by its translation, a slot, a stale note or a
-  draft; a list item holding its translation under its text);
+  draft; a list item holding its translation under its text, or in a nested bullet);
 - an English list followed by its translated list; headings given twice on consecutive lines,
-  or on one line; prose tabs whose English paragraphs all come before their translations;
-  a translation written after an equation, a code cell or a figure that follows its source;
-- and any mix of them, with source blocks edited since.
+  or on one line (either language first); prose tabs whose English paragraphs all come before
+  their translations; a translation written after an equation, a code cell or a figure that
+  follows its source, or on the lines right under its paragraph;
+- and any mix of them, with source blocks edited, moved or deleted since.
 
 Source blocks are recognised by content (:func:`polybook.i18n.align.match`: equal blocks, then
-edited ones by their words); every other block with words is a translation, and each run of
-translations is paired with the run of source blocks before it by anchors and length
-(:func:`polybook.i18n.align.pair_translations`). A translation that pairs with nothing is kept
-as an orphan, never dropped. :class:`Piece` records what a reading must keep.
+edited ones by their words); every other block with words is a translation, except a block in
+the source's script that can translate none of the sources before it: a source deleted since,
+which takes the translation written for it along to the orphans. Each run of translations is
+paired with the run of source blocks before it by anchors and length
+(:func:`polybook.i18n.align.pair_translations`). A translation that pairs with nothing, code
+whose comments were translated and a translator's HTML comment are kept as orphans, never
+dropped. :class:`Piece` records what a reading must keep.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ from .blocks import (
 from .layouts import Part, parts_of
 
 HEADER_END = "-->"
+CLEARLY = 1.5
+"""How much lower a pairing's cost must be to beat the block right after a source."""
+REPEATS = 0.6
+"""What share of its words a translation in the source's script must repeat from its source
+(names, numbers, a bibliography line translated by copying most of it)."""
 
 
 @dataclass
@@ -141,7 +150,15 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
     for part in content:
         if part.what != "open":
             continue
-        if part.element.role == "struct" and (part.element.kind == "fence" or part.text in structs):
+        if (
+            part.element.kind in ("fence", "html")
+            and part.text not in structs
+            and scripts.written_in_target(part.text)
+        ):
+            # code with translated comments (code comes from the chapter), a translator's HTML
+            # comment: no translation of any block, kept where the translator sees them
+            part.what = "code"
+        elif part.element.role == "struct" and (part.element.kind == "fence" or part.text in structs):
             part.what = "struct"  # code comes from the source; a copy of an equation adds nothing
         elif (part.element.role == "struct" or not prose(part.text)) and not scripts.written_in_target(
             part.text
@@ -175,6 +192,7 @@ def _edited(
                     score = 0.0
                 elif (
                     before is not None
+                    and before.element.tab == part.element.tab  # a tab's translation is in its tab
                     and align.similarity(before.text, element.text) >= score - 0.05
                     and align.similarity(part.text, before.text) >= score
                 ):
@@ -190,7 +208,12 @@ def _edited(
             part.what, part.unit, part.changed = "source", units_here[c][1], True
             taken.add(units_here[c][1])
     # equations, code, blocks with no words: the old versions of today's edited ones
-    structs = [p for p in olds if p.element.role == "struct" or not prose(p.text)]
+    structs = [
+        p
+        for p in olds
+        if (p.element.role == "struct" or not prose(p.text))
+        and not (p.element.kind == "fence" and scripts.written_in_target(p.text))  # translated code: kept
+    ]
     theirs = [e for e in news if e.role == "struct" or (e.role == "text" and not prose(e.text))]
     if structs and theirs:
         table = [[fuzz.ratio(p.text, e.text) / 100 for e in theirs] for p in structs]
@@ -268,6 +291,8 @@ class _Reading:
         self.sources: list[tuple[Pair, Part]] = []
         self.direct: list[tuple[Pair, Part]] = []
         """Translations paired with the source they were written inside."""
+        self.gone_sources: list[tuple[Pair, Part]] = []
+        """Blocks in the source's script read as sources gone since (see :meth:`_old_source`)."""
         self.marks: dict[int, list[tuple[int, str]]] = {}
         """Mark lines written under a translation, by the translation's index in ``main``."""
 
@@ -305,6 +330,15 @@ class _Reading:
                 draft_for.draft, draft_for.draft_from, draft_for.draft_line = part.text, draft_info, part.line
                 result.kept.append(Piece(part.text, part.line))
                 draft_for = None
+            elif part.what == "translation" and self._old_source(part):
+                self.flush()  # the run's translations, if any were read, end here
+                self.slotted = None
+                pair = Pair(part.text, item=part.cls == "item", source_line=part.line)
+                self.run.append((pair, part))
+                self.sources.append((pair, part))
+                self.gone_sources.append((pair, part))
+                result.pairs.append(pair)
+                draft_for = None
             elif part.what == "translation":
                 under = index
                 inside = next((pair for pair, p in self.run if p is part.owner), None)
@@ -315,6 +349,9 @@ class _Reading:
                     self.direct.append((inside, part))
                 else:
                     self.pending.append(part)
+            elif part.what == "code":  # kept where the translator sees it, with a warning
+                result.kept.append(Piece(part.text, part.line))
+                result.unpaired.append(Pair("", part.text, line=part.line))
             elif part.what == "mark" and under is not None and ATTACHED_MARK.match(part.text):
                 self.marks.setdefault(under, []).append((part.line, part.text))
         self.flush()
@@ -331,6 +368,13 @@ class _Reading:
                 # an old source with its translation becomes its stale note; without one, a block
                 # read as an old source that might be a translation is kept all the same
                 result.kept.append(Piece(part.text, part.line, source=True))
+        for pair, part in self.gone_sources:
+            if pair.translation:
+                result.kept.append(Piece(part.text, part.line, source=True))
+            else:  # perhaps no source at all (a note in English): kept where the translator sees it
+                result.kept.append(Piece(part.text, part.line))
+                marks = self.marks.get(part.index, [])
+                result.unpaired.append(Pair("", part.text, line=part.line, extra_marks=marks))
         for pair in result.pairs:
             if pair.unit is None and (pair.translation or pair.draft):
                 result.gone.append(pair)
@@ -340,6 +384,30 @@ class _Reading:
         # source and paired with its translation), is one text to keep, not two
         result.kept = list(dict.fromkeys(result.kept))
         return result
+
+    def _old_source(self, part: Part) -> bool:
+        """Whether a block read as a translation, written in the source's script, is rather a
+        source block gone from the chapter (a translator wrote it English first, or left it
+        untranslated). A translation that repeats its source (names, numbers, a bibliography
+        line) is like one of the sources it could translate; a gone source is unlike them, or
+        comes when each source of the run already has a block read as its translation.
+        Where the scripts tell nothing, every such block stays a translation."""
+        if (
+            self.scripts.target == self.scripts.source
+            or part.owner is not None
+            or self.scripts.written_in_target(part.text)
+        ):
+            return False
+        # under a slot, only a block in the translation's script is taken for the slot's
+        # translation (a translator who keeps the slot rarely writes English there)
+        run = [p for _, p in self.run]
+        if len(self.pending) >= len(run):
+            return True
+        if len(_tight_lists([run[-1], part])) == 1:
+            return True  # the next item of the same list (a list's translation is a list of its own)
+        # a translation is in its source's prose tab, and an item's is an item
+        alike = [p for p in run if p.element.tab == part.element.tab and p.cls == part.cls]
+        return max((align.repeated(part.text, p.text) for p in alike), default=0.0) < REPEATS
 
     def flush(self) -> None:
         """Pair the translations read since the last source block with the run of sources."""
@@ -351,8 +419,10 @@ class _Reading:
         owners = {id(p.owner) for p in self.pending if p.owner is not None and p.owner in self.pending}
         held = [p for p in self.pending if id(p) in owners or (p.owner is not None and id(p.owner) in owners)]
         if len(run) > 1:
-            held += self._gone_tabs(run)
-        self.pending = [p for p in self.pending if p not in held]
+            held += self._gone_tabs(run) + _past_translated_list(run, self.pending)
+        ids = {id(p) for p in held}
+        held = [p for p in self.pending if id(p) in ids]  # once each, in the file's order
+        self.pending = [p for p in self.pending if id(p) not in ids]
         sources = [align.Block(part.text, _block(part).kind, part.element.tab) for _, part in run]
         targets = [_block(p) for p in self.pending]
         if len(run) == 1:
@@ -365,6 +435,11 @@ class _Reading:
                 ),
                 None,
             )
+            # ... unless a later block fits it clearly better (a translator's note came first)
+            costs = [align.pair_cost(sources[0], t, self.ratio)[0] for t in targets]
+            best = min(range(len(targets)), key=costs.__getitem__, default=None)
+            if first is not None and best is not None and costs[best] + CLEARLY < costs[first]:
+                first = best
             links = [align.Link(0 if k == first else None, k) for k in range(len(targets))]
         else:
             links = align.pair_translations(sources, targets, self.ratio)
@@ -414,9 +489,11 @@ class _Reading:
         paired = [(p.owner, p) for p in parts if p.owner is not None and any(q is p.owner for q in parts)]
         inside = {id(p) for pair in paired for p in pair}
         parts = [p for p in parts if id(p) not in inside]
+        in_lists = {id(p) for pair in self._lists_after_lists(parts) for p in pair}
         if self.scripts.target != self.scripts.source:
-            sources = [p for p in parts if not self.scripts.written_in_target(p.text)]
-            others = [p for p in parts if self.scripts.written_in_target(p.text)]
+            free = [p for p in parts if id(p) not in in_lists]
+            sources = [p for p in free if not self.scripts.written_in_target(p.text)]
+            others = [p for p in free if self.scripts.written_in_target(p.text)]
             links = (
                 align.pair_translations([_block(p) for p in sources], [_block(p) for p in others], self.ratio)
                 if sources and others
@@ -427,6 +504,7 @@ class _Reading:
                 for k in links
                 if k.source is not None and k.translation is not None
             ]
+        paired += self._lists_after_lists(parts)
         used = {id(p) for pair in paired for p in pair}
         rest = [p for p in parts if id(p) not in used]
         tells = self.scripts.target != self.scripts.source
@@ -455,6 +533,63 @@ class _Reading:
                 self.result.kept.append(Piece(part.text, part.line))
                 marks = self.marks.get(part.index, [])
                 self.result.unpaired.append(Pair("", part.text, line=part.line, extra_marks=marks))
+
+    def _lists_after_lists(self, parts: list[Part]) -> list[tuple[Part, Part]]:
+        """Lists gone from the chapter that a translator wrote as an English list followed by
+        its translated list: a list of items in the source's script, lines with no blank
+        between them, right followed by a list of as many items. Item by item, the second is
+        the translation of the first (an item left in English repeats its source)."""
+        found: list[tuple[Part, Part]] = []
+        groups = _tight_lists(parts)
+        for first, second in itertools.pairwise(groups):
+            if (
+                len(first) == len(second)
+                and first[0].cls == second[0].cls == "item"
+                and not any(self.scripts.written_in_target(p.text) for p in first)
+                and not any(id(p) in {id(q) for pair in found for q in pair} for p in first)
+            ):
+                found += zip(first, second, strict=True)
+        return found
+
+
+def _tight_lists(parts: list[Part]) -> list[list[Part]]:
+    """``parts`` cut into the lists a translator wrote: items of one list, each on the line
+    right after the one before (a blank line, or any other block, ends a list), and each other
+    block alone. Markdown reads a list and the translated list after it as one list; the blank
+    line between them is where the translator ended the first."""
+    groups: list[list[Part]] = []
+    for part in parts:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and part.cls == last.cls == "item"
+            and part.owner is None
+            and last.owner is None
+            and part.element.list_line == last.element.list_line
+            and part.element.line == last.element.end + 1
+        ):
+            groups[-1].append(part)
+        else:
+            groups.append([part])
+    return groups
+
+
+def _past_translated_list(run: list[tuple[Pair, Part]], pending: list[Part]) -> list[Part]:
+    """For a run of items written as one list (no blank line between them) followed by a list
+    of as many items: the blocks after that translated list. They are no translations of the
+    run (markdown makes one list of everything, but the translator's list ended at its blank
+    line), and go with the blocks left over (often a list gone since, and its translation)."""
+    sources = [part for _, part in run]
+    lists = _tight_lists(pending)
+    if (
+        len(_tight_lists(sources)) == 1
+        and sources[0].cls == "item"
+        and len(lists) > 1
+        and len(lists[0]) == len(sources)
+        and lists[0][0].cls == "item"
+    ):
+        return pending[len(sources) :]
+    return []
 
 
 def _orphans(parts: list[Part], result: PairFile) -> list[Pair]:

@@ -15,7 +15,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import LocatedError
-from .blocks import ORPHANED, STALE, UNPAIRED, UNTRANSLATED, Chapter, Unit
+from .blocks import (
+    ORPHANED,
+    STALE,
+    UNPAIRED,
+    UNTRANSLATED,
+    Chapter,
+    Unit,
+    elements,
+    escape_comment,
+    unescape_comment,
+)
 from .pairs import Pair, PairFile, Piece, read_pairs
 from .status import Status, status_of
 
@@ -90,7 +100,8 @@ def _chunk(unit: Unit, pair: Pair, chapter_marks: set[str]) -> list[str]:
     chunk: list[str] = []
     if pair.translation:
         if pair.previous is not None:
-            chunk += ["", f"{STALE} — the source changed; it was:", *pair.previous.split("\n"), "-->"]
+            previous = escape_comment(pair.previous)
+            chunk += ["", f"{STALE} — the source changed; it was:", *previous.split("\n"), "-->"]
         chunk += ["", *pair.translation.split("\n")]
         chunk += [mark for _, mark in pair.extra_marks if mark.strip() not in chapter_marks]
     elif not pair.draft:
@@ -126,12 +137,27 @@ def render(chapter: Chapter, pairs: list[Pair], orphans: list[Pair]) -> str:
         out += ["", f"{ORPHANED} -->", ""]
         for pair in orphans:
             if pair.source:
-                out += [pair.source, "", pair.translation, ""]
+                out += [
+                    *_orphan_block(pair.source, pair.item),
+                    "",
+                    *_orphan_block(pair.translation, pair.item),
+                    "",
+                ]
             else:
-                out += [f"{UNPAIRED} -->", "", pair.translation, ""]
+                out += [f"{UNPAIRED} -->", "", *_orphan_block(pair.translation, pair.item), ""]
         while out and not out[-1]:
             out.pop()
     return "\n".join(out) + "\n"
+
+
+def _orphan_block(text: str, item: bool) -> list[str]:
+    """An orphan's text as lines that read back as one block: a list item's (its nested list,
+    dedented, would otherwise read as a list of its own) or a text of several blocks is written
+    as a list item."""
+    lines = text.split("\n")
+    if not item and len(elements(text)) <= 1:
+        return lines
+    return [f"* {lines[0]}", *(f"  {ln}" if ln.strip() else "" for ln in lines[1:])]
 
 
 def _normal(text: str) -> list[str]:
@@ -139,9 +165,8 @@ def _normal(text: str) -> list[str]:
     found = []
     for line in text.split("\n"):
         line = line.strip()
-        for bullet in ("* ", "- ", "+ "):
-            if line.startswith(bullet):
-                line = line[2:].strip()
+        while line[:2] in ("* ", "- ", "+ "):  # a nested bullet's text too
+            line = line[2:].strip()
         head, dot, rest = line.partition(". ")
         if dot and head.isdigit():
             line = rest.strip()
@@ -166,7 +191,7 @@ def lost(kept: list[Piece], new_text: str, chapter_text: str) -> list[Piece]:
     """The pieces of ``kept`` that ``new_text`` no longer holds. A translation equal to a line of
     the chapter must still be there as a translation, beyond the chapter's own copy; an old
     source text may be the chapter's again (an edit undone)."""
-    after = _needle(new_text)
+    after = _needle(unescape_comment(new_text))
     chapter = _needle(chapter_text)
     wanted = Counter((_needle(p.text), p.source) for p in kept if _normal(p.text))
     missing = set()
