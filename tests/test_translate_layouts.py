@@ -587,3 +587,104 @@ def test_import_keeps_code_whose_comments_were_translated() -> None:
     translated = f"# 点\n\n生成一些点。\n\n{cell.replace('number of points', '点的个数')}\n"
     _, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
     assert [e.text for e in unpaired] == [cell.replace("number of points", "点的个数")]
+
+
+# -- a second trial, in Korean, Chinese and Japanese ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "## Softmax ソフトマックス回帰（分類）",
+        "## Softmax 소프트맥스 (분류)",
+        "## Softmax 练习 [1]",
+        "## Softmax 「練習」",
+    ],
+)
+def test_a_one_line_heading_keeps_the_brackets_its_translation_ends_with(line) -> None:  # type: ignore[no-untyped-def]
+    chapter = "## Softmax\n\nScores become probabilities.\n"
+    text = synced(chapter, f"{line}\n\nScores become probabilities.\n\n점수가 확률이 됩니다.\n")
+    assert f"## Softmax\n\n## {line.removeprefix('## Softmax ')}\n" in text
+
+
+def test_a_one_line_heading_is_cut_at_the_longest_heading_it_starts_with() -> None:
+    chapter = "# Change\n\n## Change of Variables\n\nSubstitute.\n\n"
+    chapter += "## Change of Variables in Two Dimensions\n\nTwice.\n"
+    pairs = (
+        "# Change 변환\n\n## Change of Variables 변수 변환\n\nSubstitute.\n\n치환합니다.\n\n"
+        "## Change of Variables in Two Dimensions 2차원 변수 변환\n\nTwice.\n\n두 번.\n"
+    )
+    found = translations_of(chapter, pairs)
+    assert found["## Change of Variables"] == "## 변수 변환"
+    assert found["## Change of Variables in Two Dimensions"] == "## 2차원 변수 변환"
+    assert sync_page(Chapter.of(chapter), pairs).status.stale == 0
+
+
+def test_a_translators_note_after_a_translation_stays_out_of_the_pairs() -> None:
+    """The first paragraph untranslated (no slot), the second with its translation, then a
+    note (译者注): nothing moves up a paragraph; the note is kept aside."""
+    first, second = "Probability is the language of uncertainty.", "Calculus tells how functions change."
+    chapter = f"# 数学\n\n{first}\n\n{second}\n"
+    note = "译者注：本节的符号与原书第一版略有不同。"
+    pairs = f"# 数学\n\n{first}\n\n{second}\n\n微积分告诉我们函数如何变化。\n\n{note}\n"
+    found = translations_of(chapter, pairs)
+    assert (found[first], found[second]) == ("", "微积分告诉我们函数如何变化。")
+    assert note in synced(chapter, pairs).split("<!-- polybook:orphaned -->")[1]
+
+
+def test_a_new_tab_like_an_edited_one_does_not_take_its_translation() -> None:
+    """The tensorflow tab is reworded and a jax tab added with nearly the old tensorflow words:
+    the tensorflow translation stays in the tensorflow tab (stale)."""
+    tf = "For brevity we import tensorflow as `tf` and build tensors with it."
+    chapter = (
+        "# Import\n\n:begin_tab:`tensorflow`\n"
+        + tf.replace("For brevity", "To keep the code short,")
+        + "\n:end_tab:\n\n"
+        ":begin_tab:`jax`\nFor brevity we import tensorflow as `jnp` and build tensors with it.\n:end_tab:\n"
+    )
+    pairs = f"# Import\n\n# 導入\n\n:begin_tab:`tensorflow`\n{tf}\n\n"
+    pairs += "簡潔のため tensorflow を `tf` として読み込みます。\n:end_tab:\n"
+    read = Chapter.of(chapter)
+    found, _ = carry(read, read_pairs(pairs, read))
+    assert found[1].translation.startswith("簡潔のため tensorflow") and found[1].previous == tf
+    assert found[2].translation == ""
+
+
+def test_a_deleted_heading_with_its_translation_on_its_line_comes_back_with_its_heading() -> None:
+    chapter = "# Ex\n\nTry these.\n\n## Exercises\n\nFirst one.\n"
+    pairs = "# Ex\n\n# 例\n\nTry these.\n\n试试这些。\n\n## Exercises 练习\n\nFirst one.\n\n第一个。\n"
+    gone = sync_page(Chapter.of(chapter.replace("## Exercises\n\n", "")), pairs).text
+    assert "## Exercises 练习" in gone.split("<!-- polybook:orphaned -->")[1]
+    back = sync_page(Chapter.of(chapter), gone)
+    assert "## Exercises\n\n## 练习\n" in back.text and back.status.orphaned == 0
+
+
+def test_a_translation_first_heading_whose_english_was_edited_comes_back_stale() -> None:
+    read = Chapter.of("# Top\n\n## The Basics\n\nStart here.\n")
+    found, orphans = carry(
+        read, read_pairs("# Top 頂\n\n## 基礎 (Basics)\n\nStart here.\n\nここから。\n", read)
+    )
+    assert (found[1].translation, found[1].previous, orphans) == ("## 基礎", "## Basics", [])
+
+
+@pytest.mark.parametrize("gone", ["Let us consider", "![A plot of the loss.](img/loss.svg)"])
+def test_a_deleted_short_block_is_no_translation_of_the_untranslated_one_before(gone) -> None:  # type: ignore[no-untyped-def]
+    """An untranslated paragraph (no slot), then a short block (a lead-in, a figure) with its
+    translation, deleted: the short block's English or translation never becomes the
+    untranslated paragraph's translation."""
+    first = "Let us consider a function of two variables and its partial derivatives at a point."
+    chapter = f"# F\n\n{first}\n\nThe end.\n"
+    pairs = f"# F\n\n# 関数\n\n{first}\n\n{gone}\n\n図：損失のグラフ。\n\nThe end.\n\n終わり。\n"
+    assert translations_of(chapter, pairs)[first] == ""
+    result = sync_page(Chapter.of(chapter), pairs)
+    assert "図：損失のグラフ。" in result.text.split("<!-- polybook:orphaned -->")[1]
+    assert result.status.missing == 1
+
+
+def test_import_keeps_a_translators_note_out_of_the_pairs() -> None:
+    origin = "# A\n\nFirst paragraph here.\n\nSecond paragraph here, a little longer than the first one.\n"
+    translated = "# 가\n\n첫 문단입니다.\n\n역자 주: 이 절은 원서와 다릅니다.\n\n"
+    translated += "둘째 문단은 첫째보다 조금 더 깁니다.\n"
+    old, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
+    assert [e.text for e in unpaired] == ["역자 주: 이 절은 원서와 다릅니다."]
+    assert [p.translation for p in old] == ["# 가", "첫 문단입니다.", "둘째 문단은 첫째보다 조금 더 깁니다."]

@@ -77,13 +77,27 @@ def similarity(a: str, b: str) -> float:
 
 
 def repeated(translation: str, source: str) -> float:
-    """The share of a translation's words that its source has (0 to 1): how much of the source
-    a translation in the same script repeats (a list of names, in any order; numbers; a
-    bibliography line). Words, not characters: two unrelated English sentences share half
-    their characters, but few of their words."""
+    """How much a translation in the source's script repeats its source (0 to 1): the smaller
+    of the share of its words the source has and the share of the source's words it has (a
+    list of names in any order, numbers, a bibliography line repeat most of theirs both ways).
+    Words, not characters: two unrelated English sentences share half their characters, but
+    few of their words; and a short lead-in ("Let us consider") is no copy of a long paragraph
+    that happens to have its words."""
     theirs = _WORD.findall(prose(translation).lower())
-    ours = set(_WORD.findall(prose(source).lower()))
-    return sum(1 for w in theirs if w in ours) / len(theirs) if theirs else 0.0
+    ours = _WORD.findall(prose(source).lower())
+    if not theirs or not ours:
+        return 0.0
+    mine, yours = set(ours), set(theirs)
+    return min(sum(w in mine for w in theirs) / len(theirs), sum(w in yours for w in ours) / len(ours))
+
+
+TRANSLATORS_NOTE = re.compile(
+    r"^\s*(?:[*_>]+\s*)?[\[(（【]?\s*(?:역자\s*주|역주|옮긴이\s*주?|譯者注|译者注|译注|譯注|訳注|訳者注|"
+    r"訳者より|translator['’]?s?\s+note|n\.\s*d(?:o|a)\s*t\.|anm\.\s*d\.\s*ü)",
+    re.IGNORECASE,
+)
+"""The start of a translator's note (역자 주, 译者注, 訳注, Translator's note…): a note is the
+translation of no block."""
 
 
 def similarities(olds: Sequence[str], news: Sequence[str]) -> list[list[float]]:
@@ -204,12 +218,16 @@ def pair_cost(source: Block, translation: Block, ratio: float) -> tuple[float, s
     if translation.kind == "heading" and source.kind != "heading":
         return math.inf, ""  # a heading under a figure is a heading gone since, not its translation
     mismatch = 0.0 if len(kinds) == 1 or kinds == {"paragraph", "caption"} else 2.0
+    caption_as_text = kinds in ({"figure", "paragraph"}, {"figure", "caption"})
+    if caption_as_text:
+        mismatch = 0.5  # a figure's caption translated as a line of text
     if source.tab != translation.tab:
         mismatch += 2.0  # a pytorch tab's paragraph is translated in a pytorch tab
     expected = ratio * len(_words(source.text)) + 8
     actual = len(_words(translation.text)) + 8
     cost = min(abs(math.log(actual / expected)), 3.0) + mismatch
-    agreement = anchor_agreement(source.text, translation.text)
+    # a caption translated as a line of text has no image to agree on
+    agreement = None if caption_as_text else anchor_agreement(source.text, translation.text)
     how = "length"
     if agreement is not None:
         cost += 2.5 * (1 - agreement)
@@ -223,14 +241,16 @@ def pair_cost(source: Block, translation: Block, ratio: float) -> tuple[float, s
 
 
 def pair_translations(
-    sources: Sequence[Block], translations: Sequence[Block], ratio: float | None = None
+    sources: Sequence[Block], translations: Sequence[Block], ratio: float | None = None, *, tail: float = 0.6
 ) -> list[Link]:
     """Align source blocks with translation blocks, keeping both orders.
 
     A dynamic programme over (source, translation) prefixes whose steps are a pair (its
     :func:`pair_cost`), a source alone or a translation alone (:data:`SKIP` each). Gale and
     Church's algorithm, with anchors added to its length cost; written here because the
-    libraries that implement it align by length only.
+    libraries that implement it align by length only. ``tail`` weighs pairing by place from the
+    ends when there are fewer translations than sources (low for a list's translated list,
+    where any item may be the one left out).
     """
     if ratio is None:
         ratio = length_ratio([s.text for s in sources], [t.text for t in translations])
@@ -253,10 +273,11 @@ def pair_translations(
                 best[r][c + 1], step[r][c + 1] = here + SKIP, (r, c, "")
             if r < rows and c < cols:
                 cost, how = pair_cost(sources[r], translations[c], ratio)
-                # of pairs alike, the one in the same place in both runs, counted from their
-                # ends when sources outnumber translations: with one translation per source in
-                # turn, the sources left untranslated come first (S1 S2 T2)
-                cost += 0.1 * abs((rows - r) - (cols - c) if rows > cols else c - r)
+                # of pairs alike, the one in the same place in both runs; when sources outnumber
+                # translations, counted from their ends, and weighing more: a translation right
+                # after a source is that one's, the sources before it were left untranslated
+                # (S1 S2 T2, as in polybook's layout without its slot)
+                cost += tail * abs((rows - r) - (cols - c)) if rows > cols else 0.1 * abs(c - r)
                 if here + cost < best[r + 1][c + 1]:
                     best[r + 1][c + 1], step[r + 1][c + 1] = here + cost, (r, c, how)
     links: list[Link] = []

@@ -57,31 +57,61 @@ class Part:
         return "item" if self.element.role == "item" else self.element.role
 
 
-_SEPARATORS = " \t/|:-–—()（）[]「」"
+_BETWEEN = " \t/|:-–—：／"
+"""What may stand between a heading and its translation on one line."""
+_BRACKETS = {"(": ")", "（": "）", "[": "]"}
+_GLOSS = re.compile(r"^(?P<before>.*?)\s*(?P<open>[(（\[])(?P<inside>[^()（）\[\]]+)[)）\]]\s*$")
 
 
-def _split_heading(text: str, titles: dict[str, list[str]], scripts: Scripts) -> tuple[str, str] | None:
+def _unwrapped(text: str) -> str:
+    """A heading's translation as the translator wrote it, without what stood between it and
+    the English: separators before it, and brackets only when they wrap all of it."""
+    text = text.strip(_BETWEEN)
+    if len(text) > 1 and _BRACKETS.get(text[0]) == text[-1] and not _GLOSS.match(text[1:-1]):
+        return text[1:-1].strip()
+    return text
+
+
+def split_heading(text: str, titles: dict[str, list[str]], scripts: Scripts) -> tuple[str, str] | None:
     """A heading written with its translation on the same line: (source, translation). The
-    source is one of today's headings, or (edited since) the words before the first one in the
-    translation's script."""
+    source is one of today's headings (the longest that fits), given first or after the
+    translation (``## 기초 (Basics)``); or, edited or deleted since, the words before the first
+    one in the translation's script, or the English in brackets after the translation."""
     match = re.match(r"^(#{1,6})\s+(.*?)\s*#*\s*$", text)
     if not match or "\n" in text:
         return None
     hashes, title = match.groups()
-    for source in titles.get(hashes, []):
-        if title.startswith(source) and title[len(source) :].strip(_SEPARATORS):
-            return f"{hashes} {source}", f"{hashes} {title[len(source) :].strip(_SEPARATORS)}"
-        # the translation first, the English after it, perhaps in brackets: `## 기초 (Basics)`
-        inner = title.rstrip(_SEPARATORS)
-        if inner.endswith(source) and inner[: -len(source)].strip(_SEPARATORS):
-            return f"{hashes} {source}", f"{hashes} {inner[: -len(source)].strip(_SEPARATORS)}"
+    sources = sorted(titles.get(hashes, []), key=len, reverse=True)
+    for source in sources:
+        rest = title[len(source) :]
+        if title.startswith(source) and rest[:1] in _BETWEEN and _unwrapped(rest):
+            return f"{hashes} {source}", f"{hashes} {_unwrapped(rest)}"
+        gloss = _GLOSS.match(title)
+        if gloss and gloss["inside"].strip() == source and gloss["before"].strip(_BETWEEN):
+            return f"{hashes} {source}", f"{hashes} {gloss['before'].strip(_BETWEEN)}"
+        if title.endswith(source) and title[: -len(source)].strip(_BETWEEN):
+            return f"{hashes} {source}", f"{hashes} {title[: -len(source)].strip(_BETWEEN)}"
+    if scripts.target == scripts.source:
+        return None
     words = title.split(" ")
     first = next((k for k, w in enumerate(words) if scripts.written_in_target(w)), None)
     if first:
-        head, rest = " ".join(words[:first]).strip(_SEPARATORS), " ".join(words[first:]).strip(_SEPARATORS)
-        similar = any(align.similarity(head, source) >= CHANGED for source in titles.get(hashes, []))
+        head, rest = " ".join(words[:first]).strip(_BETWEEN), _unwrapped(" ".join(words[first:]))
+        similar = any(align.similarity(head, source) >= CHANGED for source in sources)
         if head and rest and similar and not scripts.written_in_target(head):
             return f"{hashes} {head}", f"{hashes} {rest}"
+    gloss = _GLOSS.match(title)
+    if (
+        gloss
+        and scripts.written_in_target(gloss["before"])
+        and not scripts.written_in_target(gloss["inside"])
+    ):
+        # the translation first, the English in brackets after it: the heading edited since (like
+        # one of today's), or deleted (English of two words or more, not an abbreviation's gloss)
+        english, translation = gloss["inside"].strip(), gloss["before"].strip(_BETWEEN)
+        similar = any(align.similarity(english, source) >= CHANGED for source in sources)
+        if similar or len(english.split()) >= 2:
+            return f"{hashes} {english}", f"{hashes} {translation}"
     return None
 
 
@@ -177,15 +207,21 @@ def _inner(element: Element, lines: list[str], start: int) -> list[Part]:
     return parts
 
 
-def parts_of(text: str, chapter: Chapter, scripts: Scripts) -> tuple[list[Part], list[Part]]:
-    """The pair file's parts before the orphaned section, and those in it."""
-    known_items = {u.text for u in chapter.units if u.item}
-    unit_texts = [u.text for u in chapter.units]
+def heading_titles(chapter: Chapter) -> dict[str, list[str]]:
+    """Today's headings' titles, by their ``#``s."""
     titles: dict[str, list[str]] = {}
     for unit in chapter.units:
         if unit.kind == "heading":
             hashes, _, title = unit.text.partition(" ")
             titles.setdefault(hashes, []).append(title.strip())
+    return titles
+
+
+def parts_of(text: str, chapter: Chapter, scripts: Scripts) -> tuple[list[Part], list[Part]]:
+    """The pair file's parts before the orphaned section, and those in it."""
+    known_items = {u.text for u in chapter.units if u.item}
+    unit_texts = [u.text for u in chapter.units]
+    titles = heading_titles(chapter)
     found = elements(text)
     present = [e.text for e in found]
     main: list[Part] = []
@@ -203,7 +239,7 @@ def parts_of(text: str, chapter: Chapter, scripts: Scripts) -> tuple[list[Part],
         elif element.role == "item" and target is main:
             target += _item_parts(element, known_items, scripts)
         elif element.kind == "heading" and element.text not in unit_texts and target is main:
-            split = _split_heading(element.text, titles, scripts)
+            split = split_heading(element.text, titles, scripts)
             if split is not None and present.count(split[0]) == 0:
                 source = Part(element, split[0], element.line, kept=split[0] not in unit_texts)
                 main += [source, Part(element, split[1], element.line, "translation", owner=source)]

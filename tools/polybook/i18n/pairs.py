@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from . import align
-from .align import CHANGED, Scripts
+from . import align, layouts
+from .align import CHANGED, TRANSLATORS_NOTE, Scripts
 from .blocks import (
     ATTACHED_MARK,
     HEADER,
@@ -38,14 +39,16 @@ from .blocks import (
     Element,
     prose,
 )
-from .layouts import Part, parts_of
+from .layouts import Part, heading_titles, parts_of
 
 HEADER_END = "-->"
 CLEARLY = 1.5
 """How much lower a pairing's cost must be to beat the block right after a source."""
-REPEATS = 0.6
-"""What share of its words a translation in the source's script must repeat from its source
-(names, numbers, a bibliography line translated by copying most of it)."""
+REPEATS = 0.5
+"""How much a translation in the source's script must repeat its source (names, numbers, a
+bibliography line translated by copying most of it): see :func:`polybook.i18n.align.repeated`."""
+PROSE_KINDS = {"paragraph", "caption"}
+"""Kinds of block one may translate the other (a caption written as a plain paragraph)."""
 
 
 @dataclass
@@ -154,9 +157,9 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
             part.element.kind in ("fence", "html")
             and part.text not in structs
             and scripts.written_in_target(part.text)
-        ):
-            # code with translated comments (code comes from the chapter), a translator's HTML
-            # comment: no translation of any block, kept where the translator sees them
+        ) or (part.owner is None and TRANSLATORS_NOTE.match(part.text)):
+            # code with translated comments (code comes from the chapter), a translator's note
+            # or HTML comment: no translation of any block, kept where the translator sees them
             part.what = "code"
         elif part.element.role == "struct" and (part.element.kind == "fence" or part.text in structs):
             part.what = "struct"  # code comes from the source; a copy of an equation adds nothing
@@ -188,8 +191,12 @@ def _edited(
             after = _next_marker(main, part)
             for c, (element, _) in enumerate(units_here):
                 score = table[r][c]
-                if part.cls != element.role or not scripts.source_like(part.text):
-                    score = 0.0
+                if (
+                    part.cls != element.role
+                    or not scripts.source_like(part.text)
+                    or _other_tabs(part.element.tab, element.tab)
+                ):
+                    score = 0.0  # an item is an item's old version; a pytorch tab a pytorch tab's
                 elif (
                     before is not None
                     and before.element.tab == part.element.tab  # a tab's translation is in its tab
@@ -219,6 +226,13 @@ def _edited(
         table = [[fuzz.ratio(p.text, e.text) / 100 for e in theirs] for p in structs]
         for r in align._monotonic(list(range(len(structs))), list(range(len(theirs))), table, 0.3):
             structs[r].what = "struct"  # the old version of an edited equation or cell
+
+
+def _other_tabs(ours: str, theirs: str) -> bool:
+    """Whether two prose tabs are for different frameworks (none in common)."""
+    if not ours or not theirs or "all" in (ours, theirs):
+        return False
+    return not {f.strip() for f in ours.split(",")} & {f.strip() for f in theirs.split(",")}
 
 
 def _previous_source(main: list[Part], part: Part) -> Part | None:
@@ -272,15 +286,23 @@ def read_pairs(text: str, chapter: Chapter) -> PairFile:
     for index, part in enumerate(main):
         part.index = index
     _recognise(main, chapter, scripts)
-    return _Reading(main, _ratio(main, scripts), scripts).read(orphan_parts)
+    return _Reading(main, _ratio(main, scripts), scripts, chapter).read(orphan_parts)
 
 
 class _Reading:
     """The walk through a pair file's parts that pairs each run of translations with the run
     of source blocks before it."""
 
-    def __init__(self, main: list[Part], ratio: float, scripts: Scripts) -> None:
+    def __init__(self, main: list[Part], ratio: float, scripts: Scripts, chapter: Chapter) -> None:
         self.main = main
+        titles = heading_titles(chapter)
+        units = {u.text for u in chapter.units}
+
+        def split_heading(text: str) -> tuple[str, str] | None:
+            split = layouts.split_heading(text, titles, scripts)
+            return split if split is not None and split[0] in units else None
+
+        self.split_heading = split_heading
         self.ratio = ratio
         self.scripts = scripts
         self.result = PairFile()
@@ -379,7 +401,7 @@ class _Reading:
             if pair.unit is None and (pair.translation or pair.draft):
                 result.gone.append(pair)
         result.pairs = [p for p in result.pairs if p.unit is not None]
-        result.orphans = _orphans(orphan_parts, result) + result.gone + result.unpaired
+        result.orphans = _orphans(orphan_parts, result, self.split_heading) + result.gone + result.unpaired
         # one piece of the file, reached two ways (a heading's English half both kept as an old
         # source and paired with its translation), is one text to keep, not two
         result.kept = list(dict.fromkeys(result.kept))
@@ -405,8 +427,13 @@ class _Reading:
             return True
         if len(_tight_lists([run[-1], part])) == 1:
             return True  # the next item of the same list (a list's translation is a list of its own)
-        # a translation is in its source's prose tab, and an item's is an item
-        alike = [p for p in run if p.element.tab == part.element.tab and p.cls == part.cls]
+        # a translation is in its source's prose tab, an item's is an item, a heading's a heading
+        kind = _block(part).kind
+        alike = [
+            p
+            for p in run
+            if p.element.tab == part.element.tab and {_block(p).kind, kind} <= {kind, *PROSE_KINDS}
+        ]
         return max((align.repeated(part.text, p.text) for p in alike), default=0.0) < REPEATS
 
     def flush(self) -> None:
@@ -442,7 +469,8 @@ class _Reading:
                 first = best
             links = [align.Link(0 if k == first else None, k) for k in range(len(targets))]
         else:
-            links = align.pair_translations(sources, targets, self.ratio)
+            items = all(part.cls == "item" for _, part in run)  # an English list, then its translated list
+            links = align.pair_translations(sources, targets, self.ratio, tail=0.1 if items else 0.6)
         leftovers: list[Part] = list(held)
         for link in links:
             if link.translation is None:
@@ -592,8 +620,12 @@ def _past_translated_list(run: list[tuple[Pair, Part]], pending: list[Part]) -> 
     return []
 
 
-def _orphans(parts: list[Part], result: PairFile) -> list[Pair]:
-    """The orphaned section: source and translation in turns; a lone translation after its note."""
+def _orphans(
+    parts: list[Part], result: PairFile, split_heading: Callable[[str], tuple[str, str] | None]
+) -> list[Pair]:
+    """The orphaned section: source and translation in turns; a lone translation after its note
+    (a heading written with its translation on its line is cut in two when today's chapter has
+    that heading again)."""
     orphans: list[Pair] = []
     lone = False
     open_pair: Pair | None = None
@@ -604,8 +636,13 @@ def _orphans(parts: list[Part], result: PairFile) -> list[Pair]:
         if part.what in ("mark", "header", "slot", "stale", "draft") or not part.text.strip():
             continue
         if lone:
-            result.kept.append(Piece(part.text, part.line))
-            orphans.append(Pair("", part.text, line=part.line))
+            split = split_heading(part.text)
+            if split is not None:  # its heading is back in the chapter: the pair it was, to revive
+                result.kept += [Piece(split[0], part.line, source=True), Piece(split[1], part.line)]
+                orphans.append(Pair(split[0], split[1], line=part.line, source_line=part.line))
+            else:
+                result.kept.append(Piece(part.text, part.line))
+                orphans.append(Pair("", part.text, line=part.line))
             lone = False
         elif open_pair is None:
             result.kept.append(Piece(part.text, part.line, source=True))
