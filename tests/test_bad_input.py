@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from polybook.errors import EncodingError
+from polybook.fsutil import decode, decode_foreign
+
 POLYBOOK = str(Path(sys.executable).with_name("polybook"))
 
 
@@ -268,3 +271,23 @@ def test_a_language_without_a_locale_file_falls_back_to_english_with_a_warning(t
         f"{root}/conf.py: warning: language 'vi' has no locale file (polybook/i18n/locales/vi.toml): "
         "the words polybook adds to its pages will be English [polybook.locale-missing]"
     ) in done.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("# 기초\n\n장은 그 절들을 나열하는 `index.md`를 가진 폴더입니다.\n", "euc-kr"),
+        ("# 基础\n\n每一章都是一个文件夹，其中的 `index.md` 列出各节。\n", "gb18030"),
+        ("# 基礎\n\n各章は節を並べる `index.md` を持つフォルダーです。\n", "shift_jis"),
+        ("# 基礎\n\n每一章都是一個資料夾，其中的 `index.md` 列出各節。\n", "big5"),
+    ],
+)
+def test_a_short_page_in_a_legacy_encoding_is_read_in_it(text: str, codec: str) -> None:
+    """Old translations to import come in the encodings of their time, short pages too."""
+    assert decode_foreign(text.encode(codec), "page.md")[0] == text
+
+
+def test_crlf_line_ends_and_binary_bytes() -> None:
+    assert decode(b"# A\r\n\r\nB\r\n", "p.md") == "# A\n\nB\n"
+    with pytest.raises(EncodingError):
+        decode_foreign(b"\x00\x9f\x92\x96" * 40, "garbage.md")

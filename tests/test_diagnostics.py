@@ -180,12 +180,12 @@ def test_every_source_kind_has_a_case() -> None:
     # CONFIG: see the tests at the end; EVAL_FAILED: tests/test_eval.py; EVAL_OUTPUT_CUT,
     # EVAL_GPU_UNDECLARED: tests/test_eval_limits.py; translation lints:
     # tests/test_translate_cli.py; ENCODING, OUTPUT, USAGE, LOCALE_MISSING: tests/test_bad_input.py;
-    # CONFIG_IGNORED, RESOURCE_MISSING: tests/test_d2lbook_config.py; GLOSSARY:
+    # CONFIG_IGNORED, RESOURCE_MISSING: tests/test_d2lbook_config.py; GLOSSARY, ENCODING_GUESSED:
     # tests/test_translate_workflow.py
     translation = {k for k in Kind if k.code.startswith("translation-")}
     evaluation = {Kind.EVAL_FAILED, Kind.EVAL_OUTPUT_CUT, Kind.EVAL_GPU_UNDECLARED}
     elsewhere = {Kind.CONFIG, Kind.ENCODING, Kind.OUTPUT, Kind.USAGE, Kind.LOCALE_MISSING} | evaluation
-    elsewhere |= {Kind.CONFIG_IGNORED, Kind.RESOURCE_MISSING, Kind.GLOSSARY}
+    elsewhere |= {Kind.CONFIG_IGNORED, Kind.RESOURCE_MISSING, Kind.GLOSSARY, Kind.ENCODING_GUESSED}
     covered = {case.kind for case in CASES} | elsewhere | translation
     assert covered == set(Kind) - LIBRARY_KINDS
     assert len(CASES) == len({case.kind for case in CASES})

@@ -688,3 +688,53 @@ def test_import_keeps_a_translators_note_out_of_the_pairs() -> None:
     old, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
     assert [e.text for e in unpaired] == ["역자 주: 이 절은 원서와 다릅니다."]
     assert [p.translation for p in old] == ["# 가", "첫 문단입니다.", "둘째 문단은 첫째보다 조금 더 깁니다."]
+
+
+# -- a third trial: the command line's inputs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "note", ["<!-- polybook:untranslated -->", "<!-- polybook:stale — it was:\nOld.\n-->"]
+)
+def test_a_translation_written_above_polybooks_note_is_kept_as_the_translation(note) -> None:  # type: ignore[no-untyped-def]
+    chapter = "# A\n\nThe model is linear.\n\nIt has a bias.\n"
+    pairs = f"# A\n\n# 가\n\nThe model is linear.\n\n모델은 선형입니다.\n\n{note}\n\n"
+    pairs += "It has a bias.\n\n편향이 있습니다.\n"
+    assert translations_of(chapter, pairs)["The model is linear."] == "모델은 선형입니다."
+    assert "모델은 선형입니다." in synced(chapter, pairs)
+
+
+def test_a_paragraph_split_in_two_keeps_its_translation_once_and_stale() -> None:
+    """The chapter splits a paragraph: the old paragraph is an old source (never the first
+    half with the second half's English for a translation); its translation comes back stale
+    under one half, and a second sync changes nothing."""
+    first, second = "Regression predicts a number.", "Prices and lengths of stay are examples."
+    chapter = Chapter.of(f"# R\n\n{first}\n\n{second}\n")
+    pairs = f"# R\n\n# 회귀\n\n{first}\n{second}\n\n회귀는 수를 예측합니다. 가격과 재원 기간이 그 예입니다.\n"
+    once = sync_page(chapter, pairs)
+    found, orphans = carry(chapter, read_pairs(once.text, chapter))
+    assert [p.translation for p in found[1:]].count(
+        "회귀는 수를 예측합니다. 가격과 재원 기간이 그 예입니다."
+    ) == 1
+    assert all(
+        p.translation in ("", "회귀는 수를 예측합니다. 가격과 재원 기간이 그 예입니다.") for p in found[1:]
+    )
+    assert orphans == [] and once.status.stale == 1
+    assert sync_page(chapter, once.text).text == once.text
+
+
+def test_a_pair_file_with_windows_line_ends_reads_as_it_would_with_unix_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from polybook.fsutil import read_source
+
+    chapter = "# A\n\nThe model is linear.\n"
+    pairs = "# A\n\n# 가\n\nThe model is linear.\n\n모델은 선형입니다.\n"
+    path = tmp_path / "a.md"
+    path.write_bytes(pairs.replace("\n", "\r\n").encode())
+    assert synced(chapter, read_source(path)) == synced(chapter, pairs)
+
+
+def test_import_keeps_a_translators_html_comment() -> None:
+    origin = "# A\n\nFirst paragraph here.\n"
+    translated = "# 가\n\n<!-- 訳注：原書と少し違います -->\n\n첫 문단입니다.\n"
+    _, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
+    assert [e.text for e in unpaired] == ["<!-- 訳注：原書と少し違います -->"]

@@ -392,6 +392,33 @@ def test_a_po_edit_comes_back_and_a_stale_unit_goes_out_fuzzy(book, capsys, tmp_
     assert "It has a bias term.\n\n편향 항이 있습니다.\n" in pair and "stale" not in pair.split("-->", 1)[1]
 
 
+def test_a_po_entry_marked_fuzzy_or_with_two_paragraphs_comes_back_stable(book, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A reviewer marks an entry fuzzy ("needs work", no previous English): it comes back as a
+    draft, and a second export and import change nothing. A translation of two paragraphs
+    comes back as one block, which a sync leaves as it is."""
+    root = book({"index.md": "# Models\n\nThe model is linear.\n\nIt has a bias.\n"})
+    pair_file(
+        root,
+        "# Models\n\n# 모델\n\nThe model is linear.\n\n이 모델은 선형입니다.\n\nIt has a bias.\n\n편향.\n",
+    )
+    assert run(capsys, "export", "ko", "--out", str(tmp_path / "po"))[0] == 0
+    po = polib.pofile(str(tmp_path / "po/index.po"))
+    linear = next(e for e in po if e.msgid == "The model is linear.")
+    bias = next(e for e in po if e.msgid == "It has a bias.")
+    linear.flags.append("fuzzy")
+    bias.msgstr = "편향이 있습니다.\n\n(상수항이라고도 합니다.)"
+    po.save()
+    assert run(capsys, "import", "ko", "--from", str(tmp_path / "po"))[0] == 0
+    pair = (root / "translations/ko/index.md").read_text()
+    assert "<!-- polybook:draft review -->\n\n이 모델은 선형입니다." in pair
+    assert "It has a bias.\n\n편향이 있습니다.\n(상수항이라고도 합니다.)\n" in pair
+    assert run(capsys, "sync", "ko")[0] == 0
+    assert (root / "translations/ko/index.md").read_text() == pair
+    assert run(capsys, "export", "ko", "--out", str(tmp_path / "po2"))[0] == 0
+    assert run(capsys, "import", "ko", "--from", str(tmp_path / "po2"))[0] == 0
+    assert (root / "translations/ko/index.md").read_text() == pair
+
+
 # -- drafts from memory and from a machine ---------------------------------------------------------
 
 

@@ -71,13 +71,20 @@ def copy_file(source: Path, target: Path) -> bool:
     return write_bytes(target, source.read_bytes())
 
 
+def _lines(text: str) -> str:
+    """Text as every reader here takes it: no byte-order mark, lines ended by ``\\n`` (a file
+    saved on Windows, or checked out with git's ``core.autocrlf``, ends them ``\\r\\n``)."""
+    text = text.removeprefix(BOM)
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
 def decode(data: bytes, path: Path | str) -> str:
-    """``data`` as UTF-8 text without a leading byte-order mark.
+    """``data`` as UTF-8 text without a leading byte-order mark, with ``\\n`` line ends.
 
     :raises EncodingError: naming the first byte that is not UTF-8, and its line.
     """
     try:
-        return data.decode("utf-8").removeprefix(BOM)
+        return _lines(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise EncodingError(str(path), exc.start, line) from exc
@@ -97,10 +104,16 @@ def decode_foreign(data: bytes, path: Path | str) -> tuple[str, str]:
     except EncodingError as exc:
         from charset_normalizer import from_bytes  # only imports of files made elsewhere need it
 
-        found = from_bytes(data).best()
-        if found is None or "\x00" in str(found):
+        # a short page tells less: a second look tolerates more oddities before giving up; a
+        # text without a byte-order mark is never taken for UTF-16 or UTF-32 (binary bytes are)
+        wide = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
+        found = (
+            from_bytes(data, cp_exclusion=wide).best()
+            or from_bytes(data, threshold=0.5, cp_exclusion=wide).best()
+        )
+        if found is None or any(ch < " " and ch not in "\n\r\t\f" for ch in str(found)):
             raise exc
-        return str(found).removeprefix(BOM), found.encoding
+        return _lines(str(found)), found.encoding
 
 
 def read_source(path: Path) -> str:

@@ -6,7 +6,8 @@ One file per page (``DIR/<page>.po`` or ``.xlf``), one entry per unit. An entry'
 label before it and its place after that label (``chapter_lr/intro#sec_lr.2``), so an anchor
 holds while other sections change. A stale unit is marked fuzzy with the English it was
 translated from as the previous ``msgid`` (``#|``); a draft is a fuzzy entry whose translator
-comment says where it came from; orphans are obsolete entries. Read back, the files are merged
+comment says where it came from (an entry a reviewer marked fuzzy with no previous English
+comes back as a draft: "needs work"); orphans are obsolete entries. Read back, the files are merged
 into the pair files (an edited translation replaces the old one); a file exported and imported
 with no edit gives the pair files back byte for byte. polib writes and reads PO,
 translate-toolkit XLIFF 1.1.
@@ -29,6 +30,9 @@ from .pairs import Pair
 FORMATS = {"po": ".po", "xliff": ".xlf"}
 _LABEL = re.compile(r":label:`([^`]+)`")
 DRAFT = "polybook:draft"
+REVIEW = "review"
+"""Where a draft came from when a translation tool marked the unit fuzzy ("needs work") with no
+previous English: the translation comes back as a draft, to be checked, not as translated."""
 PREVIOUS = "polybook-previous"
 ITEM = "a list item"
 
@@ -155,10 +159,12 @@ def read_po(path: Path) -> list[Pair]:
                 fuzzy = False
                 pairs.append(pair)
                 continue
-        if entry.msgstr:
+        if entry.msgstr and fuzzy and entry.previous_msgid is None:
+            pair.draft, pair.draft_from = entry.msgstr, REVIEW  # marked "needs work" in the tool
+        elif entry.msgstr:
             pair.translation = entry.msgstr
             if fuzzy:
-                pair.previous = entry.previous_msgid if entry.previous_msgid is not None else entry.msgid
+                pair.previous = entry.previous_msgid
         pairs.append(pair)
     return pairs
 
@@ -216,11 +222,12 @@ def read_xliff(path: Path) -> list[Pair]:
                 pair.draft, pair.draft_from = target, origin
                 pairs.append(pair)
                 continue
-        if target:
+        if target and unit.isfuzzy() and not unit.getnotes(origin=PREVIOUS):
+            pair.draft, pair.draft_from = target, REVIEW  # marked "needs work" in the tool
+        elif target:
             pair.translation = target
             if unit.isfuzzy():
-                previous = unit.getnotes(origin=PREVIOUS)
-                pair.previous = previous if previous else pair.source
+                pair.previous = unit.getnotes(origin=PREVIOUS)
         pairs.append(pair)
     return pairs
 
@@ -235,7 +242,22 @@ def write_exchange(
 
 
 def read_exchange(path: Path) -> list[Pair]:
-    return read_po(path) if path.suffix == ".po" else read_xliff(path)
+    pairs = read_po(path) if path.suffix == ".po" else read_xliff(path)
+    for pair in pairs:
+        pair.translation, pair.draft = (
+            _one_block(pair.translation, pair.source),
+            _one_block(pair.draft, pair.source),
+        )
+    return pairs
+
+
+_BLANK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _one_block(text: str, source: str) -> str:
+    """A translation as one block, like its source: a tool lets a translator end a line twice
+    (two paragraphs), which the pair file would read as a translation and a block after it."""
+    return _BLANK.sub("\n", text) if not _BLANK.search(source) else text
 
 
 def exchange_file(folder: Path, page: str) -> Path | None:

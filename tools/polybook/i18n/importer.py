@@ -108,13 +108,13 @@ def align_origin(
     untranslated: list[Element] = []
     for (i0, j0), (i1, j1) in itertools.pairwise(bounds):
         sources = [e for e in origin[i0 + 1 : i1] if (e.line, e.role == "item") in origin_units]
-        # code whose comments or strings were translated: polybook takes code from the chapter,
-        # so it is no pair; kept as an orphan all the same, with its warning
+        # code whose comments or strings were translated (polybook takes code from the chapter),
+        # a translator's HTML comment: no pair; kept as an orphan all the same, with its warning
         window = translated[j0 + 1 : j1]
         unpaired += [
             e
             for e in window
-            if e.role == "struct" and e.kind == "fence" and scripts.written_in_target(e.text)
+            if e.role == "struct" and e.kind in ("fence", "html") and scripts.written_in_target(e.text)
         ]
         # a translator's note is the translation of no block
         unpaired += [e for e in window if e.role == "text" and align.TRANSLATORS_NOTE.match(e.text)]

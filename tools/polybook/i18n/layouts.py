@@ -247,6 +247,14 @@ def parts_of(text: str, chapter: Chapter, scripts: Scripts) -> tuple[list[Part],
                 main.append(Part(element, element.text, element.line))
         elif element.role == "text" and target is main and "\n" in element.text:
             head = next((u for u in unit_texts if element.text.startswith(u + "\n")), None)
+            if head is not None and (
+                element.text[len(head) + 1 :] in unit_texts
+                or (
+                    scripts.target != scripts.source
+                    and not scripts.written_in_target(element.text[len(head) :])
+                )
+            ):
+                head = None  # one of today's blocks and the next, merged: an old source (split since)
             if head is None and element.text not in unit_texts:
                 # its source edited since: cut where the translation's script starts
                 lines = element.text.split("\n")

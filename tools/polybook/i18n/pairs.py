@@ -148,6 +148,7 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
             part.what == "open"
             and part.element.role != "struct"
             and _next_marker(main, part) in ("slot", "stale")
+            and scripts.source_like(part.text)  # a translation written above the note is none
         ):
             part.what = "source"  # polybook wrote this note under a source block: one gone since
     for part in content:
