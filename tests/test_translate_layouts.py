@@ -738,3 +738,16 @@ def test_import_keeps_a_translators_html_comment() -> None:
     translated = "# 가\n\n<!-- 訳注：原書と少し違います -->\n\n첫 문단입니다.\n"
     _, unpaired, _ = align_origin(origin, translated, ImportReport("x"))
     assert [e.text for e in unpaired] == ["<!-- 訳注：原書と少し違います -->"]
+
+
+def test_a_paragraph_moved_and_edited_in_one_change_keeps_its_translation_stale() -> None:
+    first = "Earlier we presented linear regression and built it from scratch."
+    second, third = "Regression answers how much.", "Classification answers which one."
+    pairs = (
+        f"# S\n\n# 소\n\n{first}\n\n앞에서 선형 회귀를 소개하고 밑바닥부터 만들었습니다.\n\n"
+        f"{second}\n\n회귀는 얼마나를 답합니다.\n\n{third}\n\n분류는 어느 것을 답합니다.\n"
+    )
+    read = Chapter.of(f"# S\n\n{second}\n\n{third}\n\n" + first.replace("presented", "introduced") + "\n")
+    found, orphans = carry(read, read_pairs(pairs, read))
+    assert found[3].translation.startswith("앞에서 선형 회귀를") and found[3].previous == first
+    assert orphans == []

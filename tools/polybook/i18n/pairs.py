@@ -42,6 +42,9 @@ from .blocks import (
 from .layouts import Part, heading_titles, parts_of
 
 HEADER_END = "-->"
+MOVED = 0.85
+"""How similar a block must be to one of today's, outside its place, to be that one moved and
+edited (a translation in the source's script that repeats another block is less alike)."""
 CLEARLY = 1.5
 """How much lower a pairing's cost must be to beat the block right after a source."""
 REPEATS = 0.5
@@ -142,6 +145,19 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
         ):
             part.what, part.unit = "source", free.pop(part.text)
             taken.add(part.unit)
+    # a source block moved and edited in one change: nearly one of today's units nobody claimed
+    free_units = [(i, u) for i, u in enumerate(chapter.units) if i not in taken]
+    for part in content:
+        if part.what != "open" or not free_units or not prose(part.text) or scripts.target == scripts.source:
+            continue
+        if scripts.written_in_target(part.text):
+            continue
+        score, k = max((align.similarity(part.text, u.text), k) for k, (_, u) in enumerate(free_units))
+        unit_index, unit = free_units[k]
+        if score >= MOVED and unit.item == (part.cls == "item"):
+            part.what, part.unit, part.changed = "source", unit_index, True
+            taken.add(unit_index)
+            free_units.pop(k)
     structs = {e.text for e in chapter.elements if e.role == "struct"}
     for part in content:
         if (
