@@ -153,8 +153,8 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
         if scripts.written_in_target(part.text):
             continue
         score, k = max((align.similarity(part.text, u.text), k) for k, (_, u) in enumerate(free_units))
-        unit_index, unit = free_units[k]
-        if score >= MOVED and unit.item == (part.cls == "item"):
+        unit_index, moved = free_units[k]
+        if score >= MOVED and moved.item == (part.cls == "item"):
             part.what, part.unit, part.changed = "source", unit_index, True
             taken.add(unit_index)
             free_units.pop(k)
