@@ -751,3 +751,15 @@ def test_a_paragraph_moved_and_edited_in_one_change_keeps_its_translation_stale(
     found, orphans = carry(read, read_pairs(pairs, read))
     assert found[3].translation.startswith("앞에서 선형 회귀를") and found[3].previous == first
     assert orphans == []
+
+
+def test_a_deleted_heading_is_no_old_version_of_a_paragraph_put_in_its_place() -> None:
+    """Found by the property tests: a heading deleted where a paragraph (here in a tab) was
+    inserted, their words alike. The paragraph is new, the heading's translation an orphan,
+    and a second sync changes nothing."""
+    chapter = "# C\n\n:begin_tab:`pytorch`\nNew tab on the weights\n:end_tab:\n\nThe end.\n"
+    pairs = "# C\n\n# 장\n\n## Section on the weights\n\n## 가중치 절\n\nThe end.\n\n끝.\n"
+    once = sync_page(Chapter.of(chapter), pairs)
+    assert translations_of(chapter, once.text)["New tab on the weights"] == ""
+    assert "## 가중치 절" in once.text.split("<!-- polybook:orphaned -->")[1]
+    assert sync_page(Chapter.of(chapter), once.text).text == once.text

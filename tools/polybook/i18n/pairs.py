@@ -154,7 +154,7 @@ def _recognise(main: list[Part], chapter: Chapter, scripts: Scripts) -> None:
             continue
         score, k = max((align.similarity(part.text, u.text), k) for k, (_, u) in enumerate(free_units))
         unit_index, moved = free_units[k]
-        if score >= MOVED and moved.item == (part.cls == "item"):
+        if score >= MOVED and moved.item == (part.cls == "item") and moved.kind == part.element.kind:
             part.what, part.unit, part.changed = "source", unit_index, True
             taken.add(unit_index)
             free_units.pop(k)
@@ -210,10 +210,12 @@ def _edited(
                 score = table[r][c]
                 if (
                     part.cls != element.role
+                    or (part.element.kind == "heading") != (element.kind == "heading")
                     or not scripts.source_like(part.text)
                     or _other_tabs(part.element.tab, element.tab)
                 ):
-                    score = 0.0  # an item is an item's old version; a pytorch tab a pytorch tab's
+                    # an item is an item's old version, a heading a heading's, a pytorch tab's a pytorch tab's
+                    score = 0.0
                 elif (
                     before is not None
                     and before.element.tab == part.element.tab  # a tab's translation is in its tab
