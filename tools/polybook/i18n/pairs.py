@@ -536,7 +536,8 @@ class _Reading:
         paired = [(p.owner, p) for p in parts if p.owner is not None and any(q is p.owner for q in parts)]
         inside = {id(p) for pair in paired for p in pair}
         parts = [p for p in parts if id(p) not in inside]
-        in_lists = {id(p) for pair in self._lists_after_lists(parts) for p in pair}
+        lists = self._lists_after_lists(parts)
+        in_lists = {id(p) for pair in lists for p in pair}
         if self.scripts.target != self.scripts.source:
             free = [p for p in parts if id(p) not in in_lists]
             sources = [p for p in free if not self.scripts.written_in_target(p.text)]
@@ -551,7 +552,7 @@ class _Reading:
                 for k in links
                 if k.source is not None and k.translation is not None
             ]
-        paired += self._lists_after_lists(parts)
+        paired += lists
         used = {id(p) for pair in paired for p in pair}
         rest = [p for p in parts if id(p) not in used]
         tells = self.scripts.target != self.scripts.source
